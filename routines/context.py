@@ -1,0 +1,132 @@
+"""Describe a run and how the runner feels after it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from routines.errors import InvalidContextError
+
+KM_PER_MILE = 1.609344
+LONG_RUN_KM = 16.0
+LONG_RUN_SECONDS = 90 * 60
+
+
+class RunType(StrEnum):
+    EASY = "easy"
+    LONG = "long"
+    TEMPO = "tempo"
+    INTERVALS = "intervals"
+    TRAIL = "trail"
+    RACE = "race"
+    FIVE_K = "5k"
+    TEN_K = "10k"
+    HALF_MARATHON = "half_marathon"
+    MARATHON = "marathon"
+    ULTRA = "ultra"
+
+
+# Race names carry their distance, so "I finished a half marathon" needs no number.
+RACE_DISTANCE_KM: dict[RunType, float] = {
+    RunType.FIVE_K: 5.0,
+    RunType.TEN_K: 10.0,
+    RunType.HALF_MARATHON: 21.0975,
+    RunType.MARATHON: 42.195,
+    RunType.ULTRA: 50.0,
+}
+
+LONG_RUN_TYPES = frozenset(
+    {RunType.LONG, RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA}
+)
+
+
+class BodyArea(StrEnum):
+    CALVES = "calves"
+    HAMSTRINGS = "hamstrings"
+    QUADS = "quads"
+    HIPS = "hips"
+    HIP_FLEXORS = "hip_flexors"
+    GLUTES = "glutes"
+    LOWER_BACK = "lower_back"
+    IT_BAND = "it_band"
+    SHINS = "shins"
+    KNEES = "knees"
+    ANKLES = "ankles"
+    FEET = "feet"
+    LEGS = "legs"
+
+
+class PainFlag(StrEnum):
+    SHARP = "sharp"
+    LOCALISED = "localised"
+    SWELLING = "swelling"
+    LASTING_DAYS = "lasting_days"
+    CANT_WALK_STAIRS = "cant_walk_stairs"
+    DARK_URINE = "dark_urine"
+
+
+class DistanceUnit(StrEnum):
+    KILOMETERS = "km"
+    MILES = "mi"
+
+    def to_km(self, value: float) -> float:
+        """Convert a distance in this unit to kilometres."""
+        return value * KM_PER_MILE if self is DistanceUnit.MILES else value
+
+    def from_km(self, km: float) -> float:
+        """Convert kilometres to this unit."""
+        return km / KM_PER_MILE if self is DistanceUnit.MILES else km
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What we know about the latest run; every field is optional."""
+
+    distance_km: float | None = None
+    duration_s: float | None = None
+    run_type: RunType | None = None
+    soreness: int | None = None
+    sore_areas: frozenset[BodyArea] = field(default_factory=frozenset)
+    hours_since_run: float | None = None
+    pain_flags: frozenset[PainFlag] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        _check_range("distance_km", self.distance_km, 0.0, 500.0)
+        _check_range("duration_s", self.duration_s, 0.0, 7 * 24 * 3600.0)
+        _check_range("hours_since_run", self.hours_since_run, 0.0, 24 * 365.0)
+        if self.soreness is not None and (
+            isinstance(self.soreness, bool)
+            or not isinstance(self.soreness, int)
+            or not 0 <= self.soreness <= 10
+        ):
+            raise InvalidContextError(f"soreness must be a whole number 0-10, got {self.soreness!r}")
+        if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
+            object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
+
+    @property
+    def is_long_run(self) -> bool:
+        """Tell whether this was a long run or a long race."""
+        return (
+            self.run_type in LONG_RUN_TYPES
+            or (self.distance_km is not None and self.distance_km >= LONG_RUN_KM)
+            or (self.duration_s is not None and self.duration_s >= LONG_RUN_SECONDS)
+        )
+
+    @property
+    def is_hard_run(self) -> bool:
+        """Tell whether the run was long or intense."""
+        return self.is_long_run or self.run_type in {
+            RunType.RACE,
+            RunType.TEMPO,
+            RunType.INTERVALS,
+        }
+
+
+def _check_range(name: str, value: float | None, low: float, high: float) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidContextError(f"{name} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidContextError(f"{name} must be between {low:g} and {high:g}, got {value:g}")

@@ -1,0 +1,182 @@
+"""Load the recovery guidance from its data file and check it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from typing import Any, TypeVar
+
+import yaml
+
+from routines.context import BodyArea, RunContext
+from routines.errors import KnowledgeError
+from routines.triage import Triage
+
+E = TypeVar("E", bound=StrEnum)
+
+DEFAULT_TRIAGE = frozenset({Triage.NORMAL, Triage.VERY_SORE})
+
+
+class Timing(StrEnum):
+    NOW = "now"
+    WITHIN_30_MIN = "within_30_min"
+    TONIGHT = "tonight"
+    TOMORROW = "tomorrow"
+    TRAINING = "training"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One of the articles the guidance comes from."""
+
+    id: str
+    title: str
+    short: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    """One piece of advice, where it fits in a plan and how it is spoken."""
+
+    id: str
+    topic: str
+    source: str
+    when: Timing
+    say: str
+    triage: frozenset[Triage] = DEFAULT_TRIAGE
+    min_soreness: int = 0
+    max_soreness: int = 10
+    long_run: bool = False
+    areas: frozenset[BodyArea] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if not self.say.strip():
+            raise KnowledgeError(f"tip {self.id!r}: 'say' is empty")
+        if not 0 <= self.min_soreness <= self.max_soreness <= 10:
+            raise KnowledgeError(f"tip {self.id!r}: soreness bounds must satisfy 0<=min<=max<=10")
+
+    def applies_to(self, context: RunContext, level: Triage) -> bool:
+        """Tell whether this tip belongs in the plan for this run."""
+        soreness = context.soreness if context.soreness is not None else 0
+        return (
+            level in self.triage
+            and self.min_soreness <= soreness <= self.max_soreness
+            and (context.is_long_run or not self.long_run)
+        )
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Where the articles differ, spoken as both sides."""
+
+    id: str
+    topic: str
+    say: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """All tips, sources and disagreements, checked for consistency."""
+
+    sources: Mapping[str, Source]
+    tips: tuple[Tip, ...]
+    disagreements: tuple[Disagreement, ...]
+    professional_advice: str
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for tip in self.tips:
+            if tip.id in seen:
+                raise KnowledgeError(f"tip id {tip.id!r} is used twice")
+            seen.add(tip.id)
+            if tip.source not in self.sources:
+                raise KnowledgeError(f"tip {tip.id!r}: unknown source {tip.source!r}")
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """Name every topic the guidance covers."""
+        return frozenset(tip.topic for tip in self.tips)
+
+    def about(self, topic: str) -> tuple[Tip, ...]:
+        """Return every tip on a topic, in file order."""
+        return tuple(tip for tip in self.tips if tip.topic == topic)
+
+    def disagreement(self, topic: str) -> Disagreement | None:
+        """Return what the articles disagree on about a topic, if anything."""
+        return next((d for d in self.disagreements if d.topic == topic), None)
+
+    def tip(self, tip_id: str) -> Tip:
+        """Return a tip by id."""
+        for tip in self.tips:
+            if tip.id == tip_id:
+                return tip
+        raise KeyError(tip_id)
+
+
+def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
+    """Build and check the knowledge from a parsed guidance document."""
+    try:
+        sources = {
+            key: Source(id=key, title=str(value["title"]), short=str(value["short"]))
+            for key, value in document["sources"].items()
+        }
+        tips = tuple(_parse_tip(raw) for raw in document["tips"])
+        disagreements = tuple(
+            Disagreement(id=key, topic=str(value["topic"]), say=_text(value["say"]))
+            for key, value in document.get("disagreements", {}).items()
+        )
+        advice = _text(document["professional_advice"])
+    except KnowledgeError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KnowledgeError(f"malformed guidance data: {exc!r}") from exc
+    return Knowledge(sources, tips, disagreements, advice)
+
+
+@functools.cache
+def load_knowledge() -> Knowledge:
+    """Load the packaged guidance (once per process)."""
+    text = resources.files("routines").joinpath("data/guidance.yaml").read_text("utf-8")
+    return parse_knowledge(yaml.safe_load(text))
+
+
+def _parse_tip(raw: Mapping[str, Any]) -> Tip:
+    tip_id = str(raw.get("id", "?"))
+    applies: Mapping[str, Any] = raw.get("applies") or {}
+    unknown = set(applies) - {"triage", "min_soreness", "max_soreness", "long_run"}
+    if unknown:
+        raise KnowledgeError(f"tip {tip_id!r}: unknown condition(s) {sorted(unknown)}")
+    try:
+        return Tip(
+            id=tip_id,
+            topic=str(raw["topic"]),
+            source=str(raw["source"]),
+            when=Timing(raw["when"]),
+            say=_text(raw["say"]),
+            triage=_enum_set(Triage, applies.get("triage"), DEFAULT_TRIAGE),
+            min_soreness=int(applies.get("min_soreness", 0)),
+            max_soreness=int(applies.get("max_soreness", 10)),
+            long_run=bool(applies.get("long_run", False)),
+            areas=_enum_set(BodyArea, raw.get("areas"), frozenset()),
+        )
+    except (KeyError, ValueError) as exc:
+        raise KnowledgeError(f"tip {tip_id!r}: {exc}") from exc
+
+
+def _enum_set(
+    kind: type[E], values: Iterable[str] | str | None, default: frozenset[E]
+) -> frozenset[E]:
+    if values is None:
+        return default
+    if values == "any":
+        return frozenset(kind)
+    if isinstance(values, str):
+        raise ValueError(f"expected a list or 'any', got {values!r}")
+    return frozenset(kind(value) for value in values)
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split())

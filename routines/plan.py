@@ -1,0 +1,114 @@
+"""Turn a run context into an ordered recovery plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from routines.context import DistanceUnit, RunContext
+from routines.knowledge import Disagreement, Knowledge, Timing, Tip, load_knowledge
+from routines.training import TrainingLoad
+from routines.triage import Triage, TriageResult, triage
+
+TIMING_ORDER = tuple(Timing)
+
+TIMING_TITLES: dict[Timing, str] = {
+    Timing.NOW: "Now",
+    Timing.WITHIN_30_MIN: "Within 30 minutes",
+    Timing.TONIGHT: "Tonight",
+    Timing.TOMORROW: "Tomorrow",
+    Timing.TRAINING: "Training",
+}
+
+RUN_TOMORROW: dict[Triage, str] = {
+    Triage.URGENT: "No running until a doctor has seen you.",
+    Triage.POSSIBLE_INJURY: "Don't run on it until a health professional has checked it.",
+    Triage.VERY_SORE: (
+        "Not tomorrow: take a rest day, or do something low impact like walking or swimming."
+    ),
+    Triage.NORMAL: "An easy run is fine if you feel good. Keep about 80 percent of your week easy.",
+}
+RUN_TOMORROW_AFTER_HARD = (
+    "Make tomorrow easy: active recovery like an easy walk or bike ride, or a short easy run "
+    "if your legs feel good."
+)
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One thing to do, and when."""
+
+    timing: Timing
+    tip: Tip
+
+
+@dataclass(frozen=True)
+class RecoveryPlan:
+    """What to do after this run, in order, with the reasons behind the triage."""
+
+    context: RunContext
+    triage: TriageResult
+    steps: tuple[PlanStep, ...]
+    run_tomorrow: str
+    training_notes: tuple[str, ...]
+    disagreements: tuple[Disagreement, ...] = field(default_factory=tuple)
+    professional_advice: str | None = None
+
+    def at(self, timing: Timing) -> tuple[Tip, ...]:
+        """Return the plan's tips for one moment."""
+        return tuple(step.tip for step in self.steps if step.timing is timing)
+
+
+def build_plan(
+    context: RunContext,
+    load: TrainingLoad | None = None,
+    knowledge: Knowledge | None = None,
+    unit: DistanceUnit = DistanceUnit.MILES,
+) -> RecoveryPlan:
+    """Build the recovery plan for a run: triage, ordered steps and training advice."""
+    knowledge = knowledge or load_knowledge()
+    result = triage(context)
+    chosen = [tip for tip in knowledge.tips if tip.applies_to(context, result.level)]
+    chosen.sort(key=lambda tip: (TIMING_ORDER.index(tip.when), not (tip.areas & context.sore_areas)))
+    steps = tuple(PlanStep(tip.when, tip) for tip in chosen)
+    topics = {tip.topic for tip in chosen}
+    disagreements = tuple(d for d in knowledge.disagreements if d.topic in topics)
+    return RecoveryPlan(
+        context=context,
+        triage=result,
+        steps=steps,
+        run_tomorrow=run_tomorrow_advice(context, result),
+        training_notes=training_notes(load, unit),
+        disagreements=disagreements,
+        professional_advice=knowledge.professional_advice if result.needs_professional else None,
+    )
+
+
+def run_tomorrow_advice(context: RunContext, result: TriageResult) -> str:
+    """Say whether to run tomorrow, from the triage and how hard the run was."""
+    if result.level is Triage.NORMAL and context.is_hard_run:
+        return RUN_TOMORROW_AFTER_HARD
+    return RUN_TOMORROW[result.level]
+
+
+def training_notes(load: TrainingLoad | None, unit: DistanceUnit) -> tuple[str, ...]:
+    """Apply the 10% rule to the logged mileage, in the runner's unit."""
+    if load is None or load.this_week_km <= 0:
+        return (
+            "Build mileage by no more than about 10 percent a week, "
+            "and keep about 80 percent of your running easy.",
+        )
+    name = "miles" if unit is DistanceUnit.MILES else "kilometres"
+    this_week = unit.from_km(load.this_week_km)
+    cap = unit.from_km(load.next_week_cap_km)
+    notes = [
+        f"You've logged {this_week:.0f} {name} in the last 7 days, so by the 10 percent rule "
+        f"keep next week to about {cap:.0f} {name}."
+    ]
+    increase = load.increase
+    if load.over_ten_percent and increase is not None:
+        notes.append(
+            f"That's {increase * 100:.0f} percent more than the week before, over the 10 percent "
+            "rule: ease off a little so your body can adapt."
+        )
+    notes.append("Keep about 80 percent of it easy.")
+    return tuple(notes)
