@@ -27,6 +27,8 @@ RUN_TOMORROW: dict[Triage, str] = {
     ),
     Triage.NORMAL: "An easy run is fine if you feel good. Keep about 80 percent of your week easy.",
 }
+# The training notes restate these with the runner's own numbers, so plans leave them out.
+RESTATED_BY_NOTES = ("ten_percent_rule", "eighty_percent_easy")
 RUN_TOMORROW_AFTER_HARD = (
     "Make tomorrow easy: active recovery like an easy walk or bike ride, or a short easy run "
     "if your legs feel good."
@@ -67,7 +69,11 @@ def build_plan(
     """Build the recovery plan for a run: triage, ordered steps and training advice."""
     knowledge = knowledge or load_knowledge()
     result = triage(context)
-    chosen = [tip for tip in knowledge.tips if tip.applies_to(context, result.level)]
+    chosen = [
+        tip
+        for tip in knowledge.tips
+        if tip.applies_to(context, result.level) and tip.id not in RESTATED_BY_NOTES
+    ]
     chosen.sort(key=lambda tip: (TIMING_ORDER.index(tip.when), not (tip.areas & context.sore_areas)))
     steps = tuple(PlanStep(tip.when, tip) for tip in chosen)
     topics = {tip.topic for tip in chosen}
@@ -77,7 +83,7 @@ def build_plan(
         triage=result,
         steps=steps,
         run_tomorrow=run_tomorrow_advice(context, result),
-        training_notes=training_notes(load, unit),
+        training_notes=training_notes(load, unit, knowledge),
         disagreements=disagreements,
         professional_advice=knowledge.professional_advice if result.needs_professional else None,
     )
@@ -90,13 +96,13 @@ def run_tomorrow_advice(context: RunContext, result: TriageResult) -> str:
     return RUN_TOMORROW[result.level]
 
 
-def training_notes(load: TrainingLoad | None, unit: DistanceUnit) -> tuple[str, ...]:
+def training_notes(
+    load: TrainingLoad | None, unit: DistanceUnit, knowledge: Knowledge | None = None
+) -> tuple[str, ...]:
     """Apply the 10% rule to the logged mileage, in the runner's unit."""
+    knowledge = knowledge or load_knowledge()
     if load is None or load.this_week_km <= 0:
-        return (
-            "Build mileage by no more than about 10 percent a week, "
-            "and keep about 80 percent of your running easy.",
-        )
+        return tuple(knowledge.tip(tip_id).say for tip_id in RESTATED_BY_NOTES)
     name = "miles" if unit is DistanceUnit.MILES else "kilometres"
     this_week = unit.from_km(load.this_week_km)
     cap = unit.from_km(load.next_week_cap_km)

@@ -1,0 +1,114 @@
+"""Helpers every handler shares: slots, the request's time, the user's history, replies."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+from ask_sdk_model.slu.entityresolution import StatusCode
+from ask_sdk_model.ui import SimpleCard
+
+from routines.context import DistanceUnit
+from skill.history import History
+from skill.speech import Reply, ssml
+
+MORE_KEY = "more"
+OFFER_KEY = "offer"
+OFFER_PLAN = "plan"
+
+DURATION = re.compile(
+    r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+LOCALE_UNITS = {"en-US": DistanceUnit.MILES}
+
+
+def request_time(handler_input: HandlerInput) -> datetime:
+    """Return the request's own timestamp, the 'now' for everything the skill decides."""
+    stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
+    if not isinstance(stamp, datetime):
+        return datetime.now(UTC)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def slot_value(handler_input: HandlerInput, name: str) -> str | None:
+    """Return what the user said for a slot, if anything."""
+    slots = getattr(handler_input.request_envelope.request.intent, "slots", None) or {}
+    slot = slots.get(name)
+    value = getattr(slot, "value", None)
+    return str(value).strip() if value not in (None, "", "?") else None
+
+
+def slot_id(handler_input: HandlerInput, name: str) -> str | None:
+    """Return the canonical id of a custom slot value when entity resolution matched one."""
+    slots = getattr(handler_input.request_envelope.request.intent, "slots", None) or {}
+    resolutions = getattr(slots.get(name), "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        if authority.status.code == StatusCode.ER_SUCCESS_MATCH and authority.values:
+            return str(authority.values[0].value.id)
+    return None
+
+
+def slot_number(handler_input: HandlerInput, name: str) -> float | None:
+    """Return an AMAZON.NUMBER slot as a number, or None when absent or not a number."""
+    value = slot_value(handler_input, name)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def parse_duration(value: str) -> float | None:
+    """Convert an AMAZON.DURATION value such as PT1H30M to seconds."""
+    match = DURATION.match(value)
+    if match is None or not any(match.groupdict().values()):
+        return None
+    return sum(
+        float(amount) * DURATION_SECONDS[part]
+        for part, amount in match.groupdict().items()
+        if amount is not None
+    )
+
+
+def load_history(handler_input: HandlerInput) -> History:
+    """Read the user's history from persistent attributes."""
+    return History.from_attributes(handler_input.attributes_manager.persistent_attributes)
+
+
+def save_history(handler_input: HandlerInput, history: History) -> None:
+    """Store the user's history."""
+    manager = handler_input.attributes_manager
+    manager.persistent_attributes = history.to_attributes()
+    manager.save_persistent_attributes()
+
+
+def unit_for(handler_input: HandlerInput, history: History | None = None) -> DistanceUnit:
+    """Use the unit the runner last used, else the locale's usual one."""
+    if history is not None and history.unit is not None:
+        return history.unit
+    locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
+    return LOCALE_UNITS.get(locale, DistanceUnit.KILOMETERS)
+
+
+def respond(handler_input: HandlerInput, reply: Reply) -> Response:
+    """Turn a Reply into a response, queueing the parts the user can ask for with 'yes'."""
+    session: dict[str, Any] = handler_input.attributes_manager.session_attributes
+    session[MORE_KEY] = list(reply.more)
+    if reply.offer:
+        session[OFFER_KEY] = reply.offer
+    else:
+        session.pop(OFFER_KEY, None)
+    builder = handler_input.response_builder.speak(ssml(reply.speech))
+    if reply.card_title and reply.card_text:
+        builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
+    if reply.end_session:
+        builder.set_should_end_session(True)
+    elif reply.reprompt:
+        builder.ask(ssml(reply.reprompt))
+    response: Response = builder.response
+    return response

@@ -1,0 +1,166 @@
+"""Handlers for the conversation itself: launch, yes/no, help, stop, fallback, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_model import Response
+
+from skill.handlers.common import MORE_KEY, OFFER_KEY, OFFER_PLAN, respond
+from skill.handlers.guidance import GetRecoveryPlanHandler
+from skill.speech import ANYTHING_ELSE, WANT_MORE, Reply
+
+log = logging.getLogger(__name__)
+
+WELCOME = (
+    "Welcome to Recovery Coach. Tell me about your run, like: I just ran ten miles. "
+    "Or ask: how should I recover?"
+)
+HELP = (
+    "I give recovery advice after a run, from two running articles. You can say: "
+    "I ran a half marathon. My calves are sore. Should I use ice or heat? "
+    "What should I eat? Should I run tomorrow? What would you like to do?"
+)
+REPROMPT = "You can ask me how to recover, or tell me about your run."
+GOODBYE = "Recover well. Happy running!"
+
+
+class LaunchHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Greet the runner when the skill is opened by name."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle LaunchRequest."""
+        return bool(is_request_type("LaunchRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Say what the skill can do."""
+        return respond(handler_input, Reply(speech=WELCOME, reprompt=REPROMPT))
+
+
+class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Continue with the next part of an answer, or accept what was offered."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle AMAZON.YesIntent."""
+        return bool(is_intent_name("AMAZON.YesIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Speak the next queued part, or carry out the offer."""
+        session: dict[str, Any] = handler_input.attributes_manager.session_attributes
+        if session.get(OFFER_KEY) == OFFER_PLAN:
+            response: Response = GetRecoveryPlanHandler().handle(handler_input)
+            return response
+        queued = [str(part) for part in session.get(MORE_KEY) or []]
+        if not queued:
+            return respond(handler_input, Reply(speech=f"OK. {REPROMPT}", reprompt=REPROMPT))
+        rest = tuple(queued[1:])
+        tail = WANT_MORE if rest else f"That's everything. {ANYTHING_ELSE}"
+        return respond(
+            handler_input, Reply(speech=f"{queued[0]} {tail}", reprompt=REPROMPT, more=rest)
+        )
+
+
+class NoHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Stop offering more."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle AMAZON.NoIntent."""
+        return bool(is_intent_name("AMAZON.NoIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Say goodbye and end the session."""
+        return respond(handler_input, Reply(speech=f"OK. {GOODBYE}", end_session=True))
+
+
+class HelpHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Explain what to say."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle AMAZON.HelpIntent."""
+        return bool(is_intent_name("AMAZON.HelpIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """List a few things to say."""
+        return respond(handler_input, Reply(speech=HELP, reprompt=REPROMPT))
+
+
+class StopHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """End the session on stop, cancel or 'go home'."""
+
+    INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle Stop, Cancel and NavigateHome."""
+        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Say goodbye."""
+        return respond(handler_input, Reply(speech=GOODBYE, end_session=True))
+
+
+class FallbackHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Answer phrases the model could not place."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle AMAZON.FallbackIntent."""
+        return bool(is_intent_name("AMAZON.FallbackIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Say what the skill can help with."""
+        return respond(
+            handler_input,
+            Reply(speech=f"Sorry, I can't help with that. {HELP}", reprompt=REPROMPT),
+        )
+
+
+class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Acknowledge the end of a session; Alexa ignores anything said here."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle SessionEndedRequest."""
+        return bool(is_request_type("SessionEndedRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Log why the session ended and answer with an empty response."""
+        request = handler_input.request_envelope.request
+        log.info("session ended: %s", getattr(request, "reason", None))
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Log Alexa's report that one of our responses was invalid."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle System.ExceptionEncountered."""
+        return bool(is_request_type("System.ExceptionEncountered")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Log the error Alexa reports; nothing may be spoken in reply."""
+        error = getattr(handler_input.request_envelope.request, "error", None)
+        log.error("Alexa reported an invalid response: %s", error)
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
+    """Say something useful whatever went wrong."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        """Handle every exception."""
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        """Log the failure and apologise with a way forward."""
+        log.error("handler failed: %s", exception, exc_info=exception)
+        return respond(
+            handler_input,
+            Reply(
+                speech="Sorry, something went wrong on my side. " + REPROMPT,
+                reprompt=REPROMPT,
+            ),
+        )

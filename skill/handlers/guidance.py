@@ -1,0 +1,322 @@
+"""Handlers that answer with recovery guidance, one per intent."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from routines import (
+    BodyArea,
+    InvalidContextError,
+    PainFlag,
+    RunRecord,
+    RunType,
+    build_plan,
+    load_knowledge,
+    training_load,
+    triage,
+)
+from routines.context import RACE_DISTANCE_KM, DistanceUnit
+from routines.plan import run_tomorrow_advice, training_notes
+from skill.handlers.common import (
+    OFFER_PLAN,
+    load_history,
+    parse_duration,
+    request_time,
+    respond,
+    save_history,
+    slot_id,
+    slot_number,
+    slot_value,
+    unit_for,
+)
+from skill.history import SorenessReport
+from skill.speech import ANYTHING_ELSE, Reply, describe_run, format_distance, plan_reply, topic_reply
+
+E = TypeVar("E", bound=StrEnum)
+
+ASK_SOMETHING = "You can ask me how to recover, or tell me how you feel."
+
+# Words for areas that are not one of our canonical ids still get heard, not dropped.
+AREA_NAMES: dict[BodyArea, str] = {
+    BodyArea.CALVES: "calves",
+    BodyArea.HAMSTRINGS: "hamstrings",
+    BodyArea.QUADS: "quads",
+    BodyArea.HIPS: "hips",
+    BodyArea.HIP_FLEXORS: "hip flexors",
+    BodyArea.GLUTES: "glutes",
+    BodyArea.LOWER_BACK: "lower back",
+    BodyArea.IT_BAND: "I.T. band",
+    BodyArea.SHINS: "shins",
+    BodyArea.KNEES: "knee",
+    BodyArea.ANKLES: "ankle",
+    BodyArea.FEET: "feet",
+    BodyArea.LEGS: "legs",
+}
+
+
+class _IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
+    intent_name = ""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle this class's intent."""
+        return bool(is_intent_name(self.intent_name)(handler_input))
+
+
+class GetRecoveryPlanHandler(_IntentHandler):
+    """Answer "how should I recover?" from the latest run and soreness report."""
+
+    intent_name = "GetRecoveryPlanIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Speak the first part of the plan and put the whole plan on a card."""
+        now = request_time(handler_input)
+        history = load_history(handler_input)
+        unit = unit_for(handler_input, history)
+        plan = build_plan(history.context(now), training_load(history.runs, now), unit=unit)
+        return respond(handler_input, plan_reply(plan, load_knowledge(), unit))
+
+
+class LogRunHandler(_IntentHandler):
+    """Log a run ("I just ran ten miles", "I finished a half marathon")."""
+
+    intent_name = "LogRunIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Store the run and offer the recovery plan for it."""
+        now = request_time(handler_input)
+        history = load_history(handler_input)
+        run_type = _enum(RunType, slot_id(handler_input, "runType"))
+        said_unit = _enum(DistanceUnit, slot_id(handler_input, "unit"))
+        unit = said_unit or unit_for(handler_input, history)
+        distance = slot_number(handler_input, "distance")
+        duration_text = slot_value(handler_input, "duration")
+        duration = parse_duration(duration_text) if duration_text else None
+        if distance is None and duration is None and run_type not in RACE_DISTANCE_KM:
+            return respond(
+                handler_input,
+                Reply(
+                    speech="How far did you run? For example, say: I ran five miles.",
+                    reprompt="How far, or how long, did you run?",
+                ),
+            )
+        try:
+            run = RunRecord(
+                at=now,
+                distance_km=unit.to_km(distance) if distance is not None else None,
+                duration_s=duration,
+                run_type=run_type,
+            )
+            context = run.context(now)
+        except InvalidContextError:
+            return respond(
+                handler_input,
+                Reply(
+                    speech="That doesn't sound like a distance I can log. "
+                    "Tell me again, for example: I ran ten kilometres.",
+                    reprompt="How far did you run?",
+                ),
+            )
+        history = history.with_run(run, said_unit)
+        save_history(handler_input, history)
+        load = training_load(history.runs, now)
+        week = format_distance(load.this_week_km, unit).replace("mile", "miles").replace(
+            "kilometre", "kilometres"
+        )
+        speech = (
+            f"Nice work on {describe_run(context, unit)}! I've logged it. "
+            f"That makes {week} in the last 7 days. Want your recovery plan?"
+        )
+        return respond(
+            handler_input,
+            Reply(speech=speech, reprompt="Want your recovery plan?", offer=OFFER_PLAN),
+        )
+
+
+class ReportSorenessHandler(_IntentHandler):
+    """Take "my calves are sore" or "my soreness is a seven" and tailor the plan."""
+
+    intent_name = "ReportSorenessIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Remember the soreness and answer with the plan it leads to."""
+        level = slot_number(handler_input, "level")
+        if level is not None and not (0 <= level <= 10 and level == int(level)):
+            return respond(
+                handler_input,
+                Reply(
+                    speech="Please rate your soreness as a whole number from 0 to 10.",
+                    reprompt="How sore are you, from 0 to 10?",
+                ),
+            )
+        area = _enum(BodyArea, slot_id(handler_input, "area"))
+        report = SorenessReport(
+            at=request_time(handler_input),
+            level=int(level) if level is not None else None,
+            areas=frozenset({area}) if area else frozenset(),
+        )
+        return _report_and_plan(handler_input, report)
+
+
+class ReportPainHandler(_IntentHandler):
+    """Take "I have a sharp pain in my knee" and triage it honestly."""
+
+    intent_name = "ReportPainIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Remember the pain and answer with triage first."""
+        area = _enum(BodyArea, slot_id(handler_input, "area"))
+        flag = _enum(PainFlag, slot_id(handler_input, "sign"))
+        flags = {flag} if flag else set()
+        if area is not None and flag is None:
+            # Pain the user points to in one place, without a word for it, is localised pain.
+            flags.add(PainFlag.LOCALISED)
+        report = SorenessReport(
+            at=request_time(handler_input),
+            areas=frozenset({area}) if area else frozenset(),
+            flags=frozenset(flags or {PainFlag.LOCALISED}),
+        )
+        return _report_and_plan(handler_input, report)
+
+
+class TopicHandler(_IntentHandler):
+    """Answer a question about one topic of the guidance."""
+
+    def __init__(self, intent_name: str, topic: str, title: str) -> None:
+        self.intent_name = intent_name
+        self.topic = topic
+        self.title = title
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Speak what the articles say about the topic."""
+        return respond(handler_input, topic_reply(load_knowledge(), self.topic, self.title))
+
+
+TOPIC_TITLES: dict[str, str] = {
+    "why_sore": "Why you're sore",
+    "injury_signs": "Sore or injured?",
+    "stretching": "Stretching",
+    "hydration": "Hydration",
+    "ice_heat": "Ice or heat?",
+    "food": "Refuelling",
+    "epsom_bath": "Epsom salt bath",
+    "massage": "Massage and foam rolling",
+    "compression": "Compression",
+    "magnesium": "Magnesium",
+    "cbd": "CBD",
+    "turmeric": "Turmeric",
+    "sleep": "Sleep",
+    "light_activity": "Active recovery",
+    "rest": "Rest days",
+    "training": "Building mileage",
+    "warm_up": "Warming up",
+    "pain_relievers": "Pain relievers",
+}
+
+
+class RecoveryTopicHandler(_IntentHandler):
+    """Answer "what about foam rolling?" for any topic the articles cover."""
+
+    intent_name = "RecoveryTopicIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Speak the topic the slot names, or list what I know about."""
+        topic = slot_id(handler_input, "topic")
+        if topic not in TOPIC_TITLES:
+            heard = slot_value(handler_input, "topic")
+            prefix = f"I don't have advice about {heard}. " if heard else ""
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"{prefix}I can tell you about stretching, foam rolling, Epsom baths, "
+                    "compression, magnesium, turmeric, sleep, food, drinks, ice and heat, "
+                    "and rest days. Which would you like?",
+                    reprompt="Which topic would you like?",
+                ),
+            )
+        return respond(handler_input, topic_reply(load_knowledge(), topic, TOPIC_TITLES[topic]))
+
+
+class RunTomorrowHandler(_IntentHandler):
+    """Answer "should I run tomorrow?" from triage and training load."""
+
+    intent_name = "RunTomorrowIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Say yes, easy, or no, and why."""
+        now = request_time(handler_input)
+        history = load_history(handler_input)
+        context = history.context(now)
+        result = triage(context)
+        parts = [run_tomorrow_advice(context, result)]
+        if result.needs_professional:
+            parts.append(load_knowledge().professional_advice)
+        load = training_load(history.runs, now)
+        if load.over_ten_percent:
+            parts.append(training_notes(load, unit_for(handler_input, history))[1])
+        return respond(
+            handler_input,
+            Reply(speech=" ".join([*parts, ANYTHING_ELSE]), reprompt=ASK_SOMETHING),
+        )
+
+
+class MileageHandler(_IntentHandler):
+    """Answer "how fast should I build mileage?" with the 10% rule applied to the log."""
+
+    intent_name = "MileageIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Apply the 10% and 80% easy rules to the logged runs."""
+        now = request_time(handler_input)
+        history = load_history(handler_input)
+        notes = training_notes(training_load(history.runs, now), unit_for(handler_input, history))
+        knowledge = load_knowledge()
+        gradual = knowledge.tip("gradual_increase").say
+        return respond(
+            handler_input,
+            Reply(
+                speech=" ".join([*notes, ANYTHING_ELSE]),
+                reprompt=ASK_SOMETHING,
+                card_title=TOPIC_TITLES["training"],
+                card_text="\n".join([*notes, gradual, knowledge.tip("weekly_rest_days").say]),
+            ),
+        )
+
+
+def _report_and_plan(handler_input: HandlerInput, report: SorenessReport) -> Response:
+    now = request_time(handler_input)
+    history = load_history(handler_input).with_report(report)
+    save_history(handler_input, history)
+    unit = unit_for(handler_input, history)
+    context = history.context(now)
+    plan = build_plan(context, training_load(history.runs, now), unit=unit)
+    reply = plan_reply(plan, load_knowledge(), unit)
+    areas = [AREA_NAMES[area] for area in sorted(report.areas)]
+    if areas and not plan.triage.needs_professional:
+        reply = Reply(
+            speech=f"Sorry your {' and '.join(areas)} {'is' if _singular(areas) else 'are'} "
+            f"hurting. {reply.speech}",
+            reprompt=reply.reprompt,
+            more=reply.more,
+            card_title=reply.card_title,
+            card_text=reply.card_text,
+        )
+    return respond(handler_input, reply)
+
+
+def _singular(areas: list[str]) -> bool:
+    return len(areas) == 1 and areas[0] in {"knee", "ankle", "lower back", "I.T. band"}
+
+
+def _enum(kind: type[E], value: str | None) -> E | None:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None

@@ -1,0 +1,150 @@
+"""A user's logged runs and soreness reports, kept in their persistent attributes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from routines import BodyArea, PainFlag, RunContext, RunRecord, RunType, RoutinesError
+from routines.context import DistanceUnit
+
+KEEP_RUNS_FOR = timedelta(days=28)
+MAX_RUNS = 200
+# A run older than this no longer drives "how should I recover".
+RECENT_RUN = timedelta(days=7)
+# Reports this close together describe the same soreness, so they add up.
+SAME_REPORT = timedelta(hours=12)
+REPORT_STAYS_RELEVANT = timedelta(days=7)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SorenessReport:
+    """What the runner said about soreness or pain, and when."""
+
+    at: datetime
+    level: int | None = None
+    areas: frozenset[BodyArea] = field(default_factory=frozenset)
+    flags: frozenset[PainFlag] = field(default_factory=frozenset)
+
+    def merged_with(self, newer: SorenessReport) -> SorenessReport:
+        """Combine with a newer report that describes the same episode."""
+        return SorenessReport(
+            at=newer.at,
+            level=newer.level if newer.level is not None else self.level,
+            areas=self.areas | newer.areas,
+            flags=self.flags | newer.flags,
+        )
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything we remember for one user."""
+
+    runs: tuple[RunRecord, ...] = ()
+    soreness: SorenessReport | None = None
+    unit: DistanceUnit | None = None
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> History:
+        """Read a history from stored attributes, skipping entries that no longer parse."""
+        runs = []
+        for raw in attributes.get("runs") or []:
+            try:
+                runs.append(
+                    RunRecord(
+                        at=datetime.fromisoformat(raw["at"]),
+                        distance_km=raw.get("distance_km"),
+                        duration_s=raw.get("duration_s"),
+                        run_type=RunType(raw["run_type"]) if raw.get("run_type") else None,
+                    )
+                )
+            except (KeyError, TypeError, ValueError, RoutinesError) as exc:
+                log.warning("skipping a stored run that does not parse: %s", exc)
+        return cls(
+            runs=tuple(sorted(runs, key=lambda run: run.at)),
+            soreness=_report(attributes.get("soreness")),
+            unit=_unit(attributes.get("unit")),
+        )
+
+    def to_attributes(self) -> dict[str, Any]:
+        """Return the attributes to store for this history."""
+        document: dict[str, Any] = {
+            "runs": [
+                {
+                    "at": run.at.isoformat(),
+                    "distance_km": run.distance_km,
+                    "duration_s": run.duration_s,
+                    "run_type": run.run_type.value if run.run_type else None,
+                }
+                for run in self.runs
+            ]
+        }
+        if self.soreness is not None:
+            document["soreness"] = {
+                "at": self.soreness.at.isoformat(),
+                "level": self.soreness.level,
+                "areas": sorted(self.soreness.areas),
+                "flags": sorted(self.soreness.flags),
+            }
+        if self.unit is not None:
+            document["unit"] = self.unit.value
+        return document
+
+    def with_run(self, run: RunRecord, unit: DistanceUnit | None = None) -> History:
+        """Add a run, forgetting runs older than four weeks; a new run starts a new episode."""
+        runs = [kept for kept in self.runs if run.at - kept.at <= KEEP_RUNS_FOR]
+        runs.append(run)
+        runs.sort(key=lambda kept: kept.at)
+        return History(tuple(runs[-MAX_RUNS:]), None, unit or self.unit)
+
+    def with_report(self, report: SorenessReport) -> History:
+        """Record how the runner feels, adding to a report from the same episode."""
+        previous = self.soreness
+        if previous is not None and report.at - previous.at <= SAME_REPORT:
+            report = previous.merged_with(report)
+        return replace(self, soreness=report)
+
+    def latest_run(self, now: datetime) -> RunRecord | None:
+        """Return the latest run of the past week, if any."""
+        recent = [run for run in self.runs if timedelta(0) <= now - run.at <= RECENT_RUN]
+        return recent[-1] if recent else None
+
+    def context(self, now: datetime) -> RunContext:
+        """Describe the latest run and how the runner feels about it now."""
+        run = self.latest_run(now)
+        base = run.context(now) if run is not None else RunContext()
+        report = self.soreness
+        if report is None or now - report.at > REPORT_STAYS_RELEVANT:
+            return base
+        if run is not None and report.at < run.at:
+            return base
+        return replace(
+            base, soreness=report.level, sore_areas=report.areas, pain_flags=report.flags
+        )
+
+
+def _report(raw: Any) -> SorenessReport | None:
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return SorenessReport(
+            at=datetime.fromisoformat(raw["at"]),
+            level=raw.get("level"),
+            areas=frozenset(BodyArea(area) for area in raw.get("areas") or []),
+            flags=frozenset(PainFlag(flag) for flag in raw.get("flags") or []),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("ignoring a stored soreness report that does not parse: %s", exc)
+        return None
+
+
+def _unit(raw: Any) -> DistanceUnit | None:
+    try:
+        return DistanceUnit(raw) if raw else None
+    except ValueError:
+        return None

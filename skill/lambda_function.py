@@ -1,0 +1,51 @@
+"""Run the same skill as an AWS Lambda function (Alexa calls Lambda directly, signed by AWS)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+from skill.errors import BadRequestError, SettingsError
+from skill.persistence import SQLitePersistenceAdapter
+from skill.service import SkillService, build_skill
+from skill.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def persistence_for(settings: Settings) -> AbstractPersistenceAdapter:
+    """Use DynamoDB when a table is configured (the Lambda way), else SQLite."""
+    if settings.dynamodb_table:
+        try:
+            from ask_sdk_dynamodb.adapter import DynamoDbAdapter, user_id_partition_keygen
+        except ImportError as exc:
+            raise SettingsError(
+                "RECOVERY_COACH_DYNAMODB_TABLE is set but ask-sdk-dynamodb-persistence-adapter "
+                "is not installed: pip install 'recovery-coach[lambda]'"
+            ) from exc
+        adapter: AbstractPersistenceAdapter = DynamoDbAdapter(
+            table_name=settings.dynamodb_table,
+            create_table=False,
+            partition_keygen=user_id_partition_keygen,
+        )
+        return adapter
+    return SQLitePersistenceAdapter(settings.database)
+
+
+@functools.cache
+def _service() -> SkillService:
+    settings = load_settings()
+    return SkillService(build_skill(persistence_for(settings)), settings.skill_ids)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one Alexa request delivered by the Lambda runtime."""
+    try:
+        return _service().dispatch(event)
+    except BadRequestError as exc:
+        # Lambda has no status codes; raising makes Alexa report the failure to the developer.
+        log.warning("rejected request: %s", exc)
+        raise

@@ -1,0 +1,132 @@
+"""Load the skill service's settings from a YAML file and the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from skill.errors import SettingsError
+
+ENV_CONFIG = "RECOVERY_COACH_CONFIG"
+ENV_SKILL_ID = "RECOVERY_COACH_SKILL_ID"
+ENV_DATABASE = "RECOVERY_COACH_DATABASE"
+ENV_DYNAMODB_TABLE = "RECOVERY_COACH_DYNAMODB_TABLE"
+
+KNOWN_KEYS = {"skill_id", "database", "certificate_timeout_s", "server"}
+KNOWN_SERVER_KEYS = {"host", "port"}
+
+
+def default_database() -> Path:
+    """Return the per-user state file, following the XDG base directory convention."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "recovery-coach" / "skill.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the skill service needs to run."""
+
+    skill_ids: frozenset[str] = frozenset()
+    database: Path = field(default_factory=default_database)
+    dynamodb_table: str | None = None
+    certificate_timeout_s: float = 5.0
+    host: str = "127.0.0.1"
+    port: int = 5000
+    verify_requests: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.certificate_timeout_s <= 30:
+            raise SettingsError("certificate_timeout_s: must be between 0 and 30 seconds")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"server.port: {self.port} is not a TCP port")
+        for skill_id in self.skill_ids:
+            if not skill_id.startswith("amzn1.ask.skill."):
+                raise SettingsError(f"skill_id: {skill_id!r} does not look like amzn1.ask.skill.…")
+
+    def require_secure(self) -> None:
+        """Refuse to serve verified requests without knowing which skill to accept."""
+        if self.verify_requests and not self.skill_ids:
+            raise SettingsError(
+                f"skill_id: set it in the config file or {ENV_SKILL_ID} "
+                "(Amazon requires checking the skill ID), or run with --no-verify for local tools"
+            )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with some fields replaced, skipping those given as None."""
+        return replace(self, **{key: value for key, value in changes.items() if value is not None})
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from `path` (or $RECOVERY_COACH_CONFIG), then let the environment override."""
+    env = os.environ if env is None else env
+    if path is None and env.get(ENV_CONFIG):
+        path = Path(env[ENV_CONFIG])
+    document = _read_yaml(path) if path is not None else {}
+    settings = _from_document(document, path)
+    overrides: dict[str, Any] = {}
+    if env.get(ENV_SKILL_ID):
+        overrides["skill_ids"] = _skill_ids(env[ENV_SKILL_ID].split(","), ENV_SKILL_ID)
+    if env.get(ENV_DATABASE):
+        overrides["database"] = Path(env[ENV_DATABASE])
+    if env.get(ENV_DYNAMODB_TABLE):
+        overrides["dynamodb_table"] = env[ENV_DYNAMODB_TABLE]
+    return settings.with_overrides(**overrides)
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
+    if document is None:
+        return {}
+    if not isinstance(document, Mapping):
+        raise SettingsError(f"{path}: the top level must be a mapping of keys")
+    return document
+
+
+def _from_document(document: Mapping[str, Any], path: Path | None) -> Settings:
+    where = f"{path}: " if path else ""
+    unknown = set(document) - KNOWN_KEYS
+    if unknown:
+        raise SettingsError(f"{where}unknown key(s): {', '.join(sorted(unknown))}")
+    server = document.get("server") or {}
+    if not isinstance(server, Mapping) or set(server) - KNOWN_SERVER_KEYS:
+        raise SettingsError(f"{where}server: takes only 'host' and 'port'")
+    fields: dict[str, Any] = {}
+    try:
+        if "skill_id" in document:
+            raw = document["skill_id"]
+            fields["skill_ids"] = _skill_ids([raw] if isinstance(raw, str) else raw, "skill_id")
+        if "database" in document:
+            fields["database"] = Path(str(document["database"])).expanduser()
+        if "certificate_timeout_s" in document:
+            fields["certificate_timeout_s"] = float(document["certificate_timeout_s"])
+        if "host" in server:
+            fields["host"] = str(server["host"])
+        if "port" in server:
+            fields["port"] = _integer(server["port"], "server.port")
+        return Settings(**fields)
+    except SettingsError as exc:
+        raise SettingsError(f"{where}{exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}{exc}") from exc
+
+
+def _skill_ids(values: Any, key: str) -> frozenset[str]:
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise SettingsError(f"{key}: must be a skill ID or a list of them")
+    return frozenset(value.strip() for value in values if value.strip())
+
+
+def _integer(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{key}: must be a whole number, got {value!r}")
+    return value

@@ -1,0 +1,197 @@
+"""Compose what Alexa says: short spoken answers, more on request, the full plan on a card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
+from routines.context import DistanceUnit, RunType
+from routines.plan import TIMING_TITLES
+
+WANT_MORE = "Want to hear more?"
+ANYTHING_ELSE = "What else can I help with?"
+# Medicines and injury signs always come with the advice to ask a professional.
+PROFESSIONAL_TOPICS = frozenset({"pain_relievers", "injury_signs"})
+TIPS_PER_CHUNK = 2
+CARD_TITLE = "Your recovery plan"
+
+RUN_NAMES: dict[RunType, str] = {
+    RunType.EASY: "easy run",
+    RunType.LONG: "long run",
+    RunType.TEMPO: "tempo run",
+    RunType.INTERVALS: "interval session",
+    RunType.TRAIL: "trail run",
+    RunType.RACE: "race",
+    RunType.FIVE_K: "5K",
+    RunType.TEN_K: "10K",
+    RunType.HALF_MARATHON: "half marathon",
+    RunType.MARATHON: "marathon",
+    RunType.ULTRA: "ultra",
+}
+
+TRIAGE_OPENERS: dict[Triage, str] = {
+    Triage.URGENT: "Please take this seriously:",
+    Triage.POSSIBLE_INJURY: "That sounds like more than normal soreness:",
+    Triage.VERY_SORE: "You're very sore, so today is about rest:",
+    Triage.NORMAL: "",
+}
+
+
+def ssml(text: str) -> str:
+    """Escape plain text for use inside an SSML <speak> element."""
+    return escape(text, {'"': "&quot;", "'": "&apos;"})
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer: what is said now, what is queued for "yes", and the card."""
+
+    speech: str
+    reprompt: str | None = None
+    more: tuple[str, ...] = ()
+    card_title: str | None = None
+    card_text: str | None = None
+    end_session: bool = False
+    offer: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.speech.strip():
+            raise ValueError("a reply must say something")
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """Sentences split into a first answer and the parts that follow on "yes"."""
+
+    first: str
+    rest: tuple[str, ...] = field(default_factory=tuple)
+
+
+def format_distance(km: float, unit: DistanceUnit) -> str:
+    """Say a distance in the runner's unit, e.g. '10 mile' or '21.1 kilometre'."""
+    value = unit.from_km(km)
+    number = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+    return f"{number} {'mile' if unit is DistanceUnit.MILES else 'kilometre'}"
+
+
+def describe_run(context: RunContext, unit: DistanceUnit) -> str:
+    """Name the run in a few words, e.g. 'your 10 mile long run'."""
+    name = RUN_NAMES[context.run_type] if context.run_type else "run"
+    if context.run_type in {RunType.FIVE_K, RunType.TEN_K, RunType.HALF_MARATHON,
+                            RunType.MARATHON}:
+        return f"your {name}"
+    if context.distance_km is not None:
+        return f"your {format_distance(context.distance_km, unit)} {name}"
+    if context.duration_s is not None:
+        return f"your {round(context.duration_s / 60)} minute {name}"
+    return f"your {name}"
+
+
+def plan_reply(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> Reply:
+    """Speak the start of a plan, queue the rest, and put all of it on the card."""
+    context = plan.context
+    has_run = context.distance_km is not None or context.duration_s is not None or bool(
+        context.run_type
+    )
+    intro = (
+        f"Here's your recovery after {describe_run(context, unit)}."
+        if has_run
+        else "Here's how to recover after a run."
+    )
+    opener = TRIAGE_OPENERS[plan.triage.level]
+    parts: list[str] = []
+    if opener:
+        parts.append(f"{opener} {_sentence(plan.triage.reasons[0])}")
+    now = plan.at(Timing.NOW)
+    if plan.triage.needs_professional:
+        parts.extend(tip.say for tip in now[:TIPS_PER_CHUNK])
+        if plan.professional_advice:
+            parts.append(plan.professional_advice)
+        first = " ".join([*parts])
+    else:
+        first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:TIPS_PER_CHUNK])])
+    rest: list[str] = []
+    leftover_now = now[TIPS_PER_CHUNK:]
+    for start in range(0, len(leftover_now), TIPS_PER_CHUNK):
+        rest.append(" ".join(tip.say for tip in leftover_now[start : start + TIPS_PER_CHUNK]))
+    for timing in (Timing.WITHIN_30_MIN, Timing.TONIGHT, Timing.TOMORROW):
+        tips = plan.at(timing)
+        for start in range(0, len(tips), TIPS_PER_CHUNK):
+            label = f"{TIMING_TITLES[timing]}: " if start == 0 else ""
+            rest.append(label + " ".join(tip.say for tip in tips[start : start + TIPS_PER_CHUNK]))
+    rest.append(f"Should you run tomorrow? {plan.run_tomorrow}")
+    rest.append(" ".join(plan.training_notes))
+    rest.extend(d.say for d in plan.disagreements)
+    return Reply(
+        speech=f"{first} {WANT_MORE}",
+        reprompt=f"{WANT_MORE} Or tell me how you feel.",
+        more=tuple(rest),
+        card_title=CARD_TITLE,
+        card_text=plan_card(plan, knowledge, unit),
+    )
+
+
+def plan_card(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> str:
+    """Write the whole plan for the Alexa app card."""
+    lines: list[str] = []
+    if plan.triage.level is not Triage.NORMAL:
+        lines.append("Why: " + "; ".join(plan.triage.reasons) + ".")
+    if plan.professional_advice:
+        lines.append(plan.professional_advice)
+    for timing in Timing:
+        tips = plan.at(timing)
+        if not tips:
+            continue
+        lines.append("")
+        lines.append(TIMING_TITLES[timing])
+        for tip in tips:
+            lines.append(f"• {tip.say} ({knowledge.sources[tip.source].short})")
+    lines += ["", f"Run tomorrow? {plan.run_tomorrow}", *plan.training_notes]
+    if plan.disagreements:
+        lines += ["", "Where the articles differ", *(f"• {d.say}" for d in plan.disagreements)]
+    lines += ["", "Sources", *(f"• {source.title}" for source in knowledge.sources.values())]
+    return "\n".join(lines).strip()
+
+
+def topic_reply(knowledge: Knowledge, topic: str, title: str) -> Reply:
+    """Answer a question about one topic, with both sides first where the articles disagree."""
+    tips = knowledge.about(topic)
+    disagreement = knowledge.disagreement(topic)
+    if disagreement is not None:
+        chunks = Chunks(disagreement.say, tuple(_pairs([tip.say for tip in tips])))
+    else:
+        chunks = split_chunks([tip.say for tip in tips])
+    first = chunks.first
+    if topic in PROFESSIONAL_TOPICS:
+        first = f"{first} {knowledge.professional_advice}"
+    card = [f"• {tip.say} ({knowledge.sources[tip.source].short})" for tip in tips]
+    if disagreement is not None:
+        card += ["", "Where the articles differ", disagreement.say]
+    if topic in PROFESSIONAL_TOPICS:
+        card += ["", knowledge.professional_advice]
+    return Reply(
+        speech=f"{first} {WANT_MORE}" if chunks.rest else f"{first} {ANYTHING_ELSE}",
+        reprompt="You can ask me how to recover, or tell me how you feel.",
+        more=chunks.rest,
+        card_title=title,
+        card_text="\n".join(card),
+    )
+
+
+def split_chunks(sentences: list[str]) -> Chunks:
+    """Say the first two sentences now and queue the rest two at a time."""
+    pairs = list(_pairs(sentences))
+    return Chunks(pairs[0] if pairs else "", tuple(pairs[1:]))
+
+
+def _pairs(sentences: tuple[str, ...] | list[str]) -> list[str]:
+    return [
+        " ".join(sentences[start : start + TIPS_PER_CHUNK])
+        for start in range(0, len(sentences), TIPS_PER_CHUNK)
+    ]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""

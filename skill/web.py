@@ -1,0 +1,75 @@
+"""The Flask app that serves the skill as an HTTPS web service (behind a TLS proxy)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+from skill.errors import BadRequestError
+from skill.persistence import SQLitePersistenceAdapter
+from skill.service import SkillService, build_skill, parse_body
+from skill.settings import Settings
+from skill.verification import CertificateStore, RequestVerifier
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    verifier: RequestVerifier | None = None,
+    service: SkillService | None = None,
+) -> Flask:
+    """Build the web app; verifier and service can be injected by code (tests, embedders)."""
+    if settings.verify_requests:
+        settings.require_secure()
+        verifier = verifier or RequestVerifier(
+            CertificateStore(timeout=settings.certificate_timeout_s)
+        )
+    else:
+        log.warning(
+            "REQUEST VERIFICATION IS OFF: anyone who can reach this server can act as Alexa. "
+            "Use --no-verify only for local tools such as a simulator."
+        )
+        verifier = None
+    service = service or SkillService(
+        build_skill(SQLitePersistenceAdapter(settings.database)), settings.skill_ids
+    )
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+
+    @app.post("/alexa")
+    def alexa() -> tuple[Response, int] | Response:
+        body = request.get_data(cache=False)
+        try:
+            payload = parse_body(body)
+            if verifier is not None:
+                verifier.verify(request.headers, body, payload)
+            return jsonify(service.dispatch(payload))
+        except BadRequestError as exc:
+            log.warning("rejected request: %s", exc)
+            return _error(str(exc), 400)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "ok"})
+
+    @app.errorhandler(413)
+    def too_large(_: Any) -> tuple[Response, int]:
+        return _error("request body is too large", 413)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response, int]:
+        code = getattr(exc, "code", None)
+        if isinstance(code, int) and 400 <= code < 500:
+            return _error(str(getattr(exc, "description", exc)), code)
+        log.exception("unexpected error")
+        return _error("internal error", 500)
+
+    return app
+
+
+def _error(reason: str, status: int) -> tuple[Response, int]:
+    return jsonify({"status": "error", "error": reason}), status
