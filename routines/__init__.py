@@ -2,8 +2,8 @@
 
 from routines.context import BodyArea, PainFlag, RunContext, RunType
 from routines.errors import InvalidContextError, KnowledgeError, RoutinesError
-from routines.knowledge import Knowledge, Tip, load_knowledge
-from routines.plan import RecoveryPlan, Timing, build_plan
+from routines.knowledge import Knowledge, Timing, Tip, load_knowledge
+from routines.plan import RecoveryPlan, build_plan
 from routines.training import RunRecord, TrainingLoad, training_load
 from routines.triage import Triage, TriageResult, triage
 

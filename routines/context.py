@@ -36,9 +36,7 @@ RACE_DISTANCE_KM: dict[RunType, float] = {
     RunType.ULTRA: 50.0,
 }
 
-LONG_RUN_TYPES = frozenset(
-    {RunType.LONG, RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA}
-)
+LONG_RUN_TYPES = frozenset({RunType.LONG, RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA})
 
 
 class BodyArea(StrEnum):
@@ -100,7 +98,9 @@ class RunContext:
             or not isinstance(self.soreness, int)
             or not 0 <= self.soreness <= 10
         ):
-            raise InvalidContextError(f"soreness must be a whole number 0-10, got {self.soreness!r}")
+            raise InvalidContextError(
+                f"soreness must be a whole number 0-10, got {self.soreness!r}"
+            )
         if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
             object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
 

@@ -74,7 +74,9 @@ def build_plan(
         for tip in knowledge.tips
         if tip.applies_to(context, result.level) and tip.id not in RESTATED_BY_NOTES
     ]
-    chosen.sort(key=lambda tip: (TIMING_ORDER.index(tip.when), not (tip.areas & context.sore_areas)))
+    chosen.sort(
+        key=lambda tip: (TIMING_ORDER.index(tip.when), not (tip.areas & context.sore_areas))
+    )
     steps = tuple(PlanStep(tip.when, tip) for tip in chosen)
     topics = {tip.topic for tip in chosen}
     disagreements = tuple(d for d in knowledge.disagreements if d.topic in topics)

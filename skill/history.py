@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from routines import BodyArea, PainFlag, RunContext, RunRecord, RunType, RoutinesError
+from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord, RunType
 from routines.context import DistanceUnit
 
 KEEP_RUNS_FOR = timedelta(days=28)

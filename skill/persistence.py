@@ -24,16 +24,14 @@ CREATE TABLE IF NOT EXISTS user_attributes (
 
 def user_id_of(request_envelope: RequestEnvelope) -> str:
     """Return the Alexa user id a request comes from."""
-    try:
-        user_id = request_envelope.context.system.user.user_id
-    except AttributeError as exc:
-        raise PersistenceException("request has no user id") from exc
+    system = getattr(request_envelope.context, "system", None)
+    user_id = getattr(getattr(system, "user", None), "user_id", None)
     if not user_id:
         raise PersistenceException("request has no user id")
     return str(user_id)
 
 
-class SQLitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
+class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
     """Store attributes as JSON, one row per user, in a WAL-mode SQLite file."""
 
     def __init__(self, path: Path) -> None:
@@ -76,7 +74,9 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc
             raise PersistenceException(f"stored attributes for a user are corrupt: {exc}") from exc
         return attributes if isinstance(attributes, dict) else {}
 
-    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+    def save_attributes(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
+    ) -> None:
         """Store the attributes of the request's user, replacing earlier ones."""
         user_id = user_id_of(request_envelope)
         document = json.dumps(attributes, separators=(",", ":"), sort_keys=True)

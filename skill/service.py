@@ -68,7 +68,9 @@ class SkillService:
         if envelope.request is None or envelope.context is None:
             raise BadRequestError(f"malformed {request_type}")
         response = self._skill.invoke(request_envelope=envelope, context=None)
-        serialized: dict[str, Any] = self._skill.serializer.serialize(response)
+        serialized = self._skill.serializer.serialize(response)
+        if not isinstance(serialized, dict):
+            raise TypeError("the skill produced a response that is not a JSON object")
         return serialized
 
     def check(self, payload: Mapping[str, Any]) -> str:

@@ -32,7 +32,7 @@ RUN_NAMES: dict[RunType, str] = {
 
 TRIAGE_OPENERS: dict[Triage, str] = {
     Triage.URGENT: "Please take this seriously:",
-    Triage.POSSIBLE_INJURY: "That sounds like more than normal soreness:",
+    Triage.POSSIBLE_INJURY: "Take care:",
     Triage.VERY_SORE: "You're very sore, so today is about rest:",
     Triage.NORMAL: "",
 }
@@ -78,8 +78,7 @@ def format_distance(km: float, unit: DistanceUnit) -> str:
 def describe_run(context: RunContext, unit: DistanceUnit) -> str:
     """Name the run in a few words, e.g. 'your 10 mile long run'."""
     name = RUN_NAMES[context.run_type] if context.run_type else "run"
-    if context.run_type in {RunType.FIVE_K, RunType.TEN_K, RunType.HALF_MARATHON,
-                            RunType.MARATHON}:
+    if context.run_type in {RunType.FIVE_K, RunType.TEN_K, RunType.HALF_MARATHON, RunType.MARATHON}:
         return f"your {name}"
     if context.distance_km is not None:
         return f"your {format_distance(context.distance_km, unit)} {name}"
@@ -91,8 +90,8 @@ def describe_run(context: RunContext, unit: DistanceUnit) -> str:
 def plan_reply(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> Reply:
     """Speak the start of a plan, queue the rest, and put all of it on the card."""
     context = plan.context
-    has_run = context.distance_km is not None or context.duration_s is not None or bool(
-        context.run_type
+    has_run = (
+        context.distance_km is not None or context.duration_s is not None or bool(context.run_type)
     )
     intro = (
         f"Here's your recovery after {describe_run(context, unit)}."
@@ -105,14 +104,15 @@ def plan_reply(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> 
         parts.append(f"{opener} {_sentence(plan.triage.reasons[0])}")
     now = plan.at(Timing.NOW)
     if plan.triage.needs_professional:
-        parts.extend(tip.say for tip in now[:TIPS_PER_CHUNK])
-        if plan.professional_advice:
-            parts.append(plan.professional_advice)
-        first = " ".join([*parts])
+        # Red flags: only the warning and the advice to see someone; the rest waits for "yes".
+        spoken_now = 1
+        first = " ".join([*parts, *(tip.say for tip in now[:spoken_now])])
+        first = f"{first} {plan.professional_advice}" if plan.professional_advice else first
     else:
-        first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:TIPS_PER_CHUNK])])
+        spoken_now = TIPS_PER_CHUNK
+        first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:spoken_now])])
+    leftover_now = now[spoken_now:]
     rest: list[str] = []
-    leftover_now = now[TIPS_PER_CHUNK:]
     for start in range(0, len(leftover_now), TIPS_PER_CHUNK):
         rest.append(" ".join(tip.say for tip in leftover_now[start : start + TIPS_PER_CHUNK]))
     for timing in (Timing.WITHIN_30_MIN, Timing.TONIGHT, Timing.TOMORROW):

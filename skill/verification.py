@@ -67,7 +67,7 @@ def download(url: str, timeout: float) -> bytes:
     """Fetch a certificate chain over HTTPS, bounded in time and size."""
     context = ssl.create_default_context()
     try:
-        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
             body: bytes = response.read(MAX_CERT_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise VerificationError("could not download the signing certificate") from exc
@@ -140,7 +140,7 @@ class CertificateStore:
             x509v.PolicyBuilder()
             .store(x509v.Store(list(self._roots)))
             .time(now)
-            .build_server_verifier(x509v.DNSName(ECHO_API_NAME))
+            .build_server_verifier(x509.DNSName(ECHO_API_NAME))
         )
         try:
             verifier.verify(leaf, intermediates)
@@ -158,8 +158,10 @@ class RequestVerifier:
 
     def verify(self, headers: Mapping[str, str], body: bytes, payload: Mapping[str, Any]) -> None:
         """Raise VerificationError unless the request is signed by Alexa and fresh."""
-        url = headers.get(CERT_URL_HEADER)
-        signature_b64 = headers.get(SIGNATURE_HEADER)
+        # HTTP header names are case-insensitive.
+        lowered = {key.lower(): value for key, value in headers.items()}
+        url = lowered.get(CERT_URL_HEADER.lower())
+        signature_b64 = lowered.get(SIGNATURE_HEADER.lower())
         if not url:
             raise VerificationError(f"missing {CERT_URL_HEADER} header")
         if not signature_b64:

@@ -46,7 +46,7 @@ def create_app(
         try:
             payload = parse_body(body)
             if verifier is not None:
-                verifier.verify(request.headers, body, payload)
+                verifier.verify(dict(request.headers.items()), body, payload)
             return jsonify(service.dispatch(payload))
         except BadRequestError as exc:
             log.warning("rejected request: %s", exc)

@@ -24,7 +24,7 @@ NUMBER_SLOTS = frozenset({"distance", "level"})
 DURATION_SLOTS = frozenset({"duration"})
 
 
-class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
+class CanFulfillHandler(AbstractRequestHandler):
     """Say YES for the guidance intents when every slot value is one we understand."""
 
     def __init__(self, intents: frozenset[str]) -> None:
@@ -36,7 +36,7 @@ class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Report whether the intent and each slot can be fulfilled."""
-        intent = handler_input.request_envelope.request.intent
+        intent = getattr(handler_input.request_envelope.request, "intent", None)
         slots: Mapping[str, Slot] = getattr(intent, "slots", None) or {}
         if intent is None or intent.name not in self._intents:
             answer = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO)
@@ -48,7 +48,9 @@ class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
                 if v is not None
             )
             answer = CanFulfillIntent(
-                can_fulfill=CanFulfillIntentValues.YES if understood else CanFulfillIntentValues.MAYBE,
+                can_fulfill=CanFulfillIntentValues.YES
+                if understood
+                else CanFulfillIntentValues.MAYBE,
                 slots={name: v for name, v in verdicts.items() if v is not None},
             )
         handler_input.response_builder.set_can_fulfill_intent(answer)

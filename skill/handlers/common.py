@@ -38,20 +38,23 @@ def request_time(handler_input: HandlerInput) -> datetime:
 
 def slot_value(handler_input: HandlerInput, name: str) -> str | None:
     """Return what the user said for a slot, if anything."""
-    slots = getattr(handler_input.request_envelope.request.intent, "slots", None) or {}
-    slot = slots.get(name)
+    slot = _slots(handler_input).get(name)
     value = getattr(slot, "value", None)
     return str(value).strip() if value not in (None, "", "?") else None
 
 
 def slot_id(handler_input: HandlerInput, name: str) -> str | None:
     """Return the canonical id of a custom slot value when entity resolution matched one."""
-    slots = getattr(handler_input.request_envelope.request.intent, "slots", None) or {}
-    resolutions = getattr(slots.get(name), "resolutions", None)
+    resolutions = getattr(_slots(handler_input).get(name), "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         if authority.status.code == StatusCode.ER_SUCCESS_MATCH and authority.values:
             return str(authority.values[0].value.id)
     return None
+
+
+def _slots(handler_input: HandlerInput) -> dict[str, Any]:
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    return getattr(intent, "slots", None) or {}
 
 
 def slot_number(handler_input: HandlerInput, name: str) -> float | None:
@@ -95,9 +98,17 @@ def unit_for(handler_input: HandlerInput, history: History | None = None) -> Dis
     return LOCALE_UNITS.get(locale, DistanceUnit.KILOMETERS)
 
 
+def session_of(handler_input: HandlerInput) -> dict[str, Any]:
+    """Return the session attributes, which the SDK creates for every in-session request."""
+    session = handler_input.attributes_manager.session_attributes
+    if session is None:  # out-of-session requests have none; give them a throwaway dict
+        return {}
+    return session
+
+
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """Turn a Reply into a response, queueing the parts the user can ask for with 'yes'."""
-    session: dict[str, Any] = handler_input.attributes_manager.session_attributes
+    session = session_of(handler_input)
     session[MORE_KEY] = list(reply.more)
     if reply.offer:
         session[OFFER_KEY] = reply.offer

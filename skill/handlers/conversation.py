@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from skill.handlers.common import MORE_KEY, OFFER_KEY, OFFER_PLAN, respond
+from skill.handlers.common import MORE_KEY, OFFER_KEY, OFFER_PLAN, respond, session_of
 from skill.handlers.guidance import GetRecoveryPlanHandler
 from skill.speech import ANYTHING_ELSE, WANT_MORE, Reply
 
@@ -29,7 +28,7 @@ REPROMPT = "You can ask me how to recover, or tell me about your run."
 GOODBYE = "Recover well. Happy running!"
 
 
-class LaunchHandler(AbstractRequestHandler):  # type: ignore[misc]
+class LaunchHandler(AbstractRequestHandler):
     """Greet the runner when the skill is opened by name."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -41,7 +40,7 @@ class LaunchHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, Reply(speech=WELCOME, reprompt=REPROMPT))
 
 
-class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
+class YesHandler(AbstractRequestHandler):
     """Continue with the next part of an answer, or accept what was offered."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -50,7 +49,7 @@ class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak the next queued part, or carry out the offer."""
-        session: dict[str, Any] = handler_input.attributes_manager.session_attributes
+        session = session_of(handler_input)
         if session.get(OFFER_KEY) == OFFER_PLAN:
             response: Response = GetRecoveryPlanHandler().handle(handler_input)
             return response
@@ -64,7 +63,7 @@ class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
         )
 
 
-class NoHandler(AbstractRequestHandler):  # type: ignore[misc]
+class NoHandler(AbstractRequestHandler):
     """Stop offering more."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -76,7 +75,7 @@ class NoHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, Reply(speech=f"OK. {GOODBYE}", end_session=True))
 
 
-class HelpHandler(AbstractRequestHandler):  # type: ignore[misc]
+class HelpHandler(AbstractRequestHandler):
     """Explain what to say."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -88,7 +87,7 @@ class HelpHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, Reply(speech=HELP, reprompt=REPROMPT))
 
 
-class StopHandler(AbstractRequestHandler):  # type: ignore[misc]
+class StopHandler(AbstractRequestHandler):
     """End the session on stop, cancel or 'go home'."""
 
     INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
@@ -102,7 +101,7 @@ class StopHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, Reply(speech=GOODBYE, end_session=True))
 
 
-class FallbackHandler(AbstractRequestHandler):  # type: ignore[misc]
+class FallbackHandler(AbstractRequestHandler):
     """Answer phrases the model could not place."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -117,7 +116,7 @@ class FallbackHandler(AbstractRequestHandler):  # type: ignore[misc]
         )
 
 
-class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
+class SessionEndedHandler(AbstractRequestHandler):
     """Acknowledge the end of a session; Alexa ignores anything said here."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -132,7 +131,7 @@ class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
         return response
 
 
-class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
+class ExceptionEncounteredHandler(AbstractRequestHandler):
     """Log Alexa's report that one of our responses was invalid."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -147,7 +146,7 @@ class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
         return response
 
 
-class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
+class CatchAllExceptionHandler(AbstractExceptionHandler):
     """Say something useful whatever went wrong."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:

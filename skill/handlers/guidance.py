@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -36,7 +37,14 @@ from skill.handlers.common import (
     unit_for,
 )
 from skill.history import SorenessReport
-from skill.speech import ANYTHING_ELSE, Reply, describe_run, format_distance, plan_reply, topic_reply
+from skill.speech import (
+    ANYTHING_ELSE,
+    Reply,
+    describe_run,
+    format_distance,
+    plan_reply,
+    topic_reply,
+)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -60,7 +68,7 @@ AREA_NAMES: dict[BodyArea, str] = {
 }
 
 
-class _IntentHandler(AbstractRequestHandler):  # type: ignore[misc]
+class _IntentHandler(AbstractRequestHandler):
     intent_name = ""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -78,7 +86,12 @@ class GetRecoveryPlanHandler(_IntentHandler):
         now = request_time(handler_input)
         history = load_history(handler_input)
         unit = unit_for(handler_input, history)
-        plan = build_plan(history.context(now), training_load(history.runs, now), unit=unit)
+        context = history.context(now)
+        asked_about = _enum(RunType, slot_id(handler_input, "runType"))
+        if asked_about is not None and history.latest_run(now) is None:
+            # "How do I recover after a marathon?" with nothing logged: plan for that run type.
+            context = replace(context, run_type=asked_about)
+        plan = build_plan(context, training_load(history.runs, now), unit=unit)
         return respond(handler_input, plan_reply(plan, load_knowledge(), unit))
 
 
@@ -125,8 +138,10 @@ class LogRunHandler(_IntentHandler):
         history = history.with_run(run, said_unit)
         save_history(handler_input, history)
         load = training_load(history.runs, now)
-        week = format_distance(load.this_week_km, unit).replace("mile", "miles").replace(
-            "kilometre", "kilometres"
+        week = (
+            format_distance(load.this_week_km, unit)
+            .replace("mile", "miles")
+            .replace("kilometre", "kilometres")
         )
         speech = (
             f"Nice work on {describe_run(context, unit)}! I've logged it. "

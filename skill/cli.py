@@ -1,0 +1,161 @@
+"""The `recovery-coach` command: serve the skill, or talk to it from a terminal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from waitress.server import create_server
+
+from skill.conversation import Conversation, Transport, TransportError, http_transport, plain_text
+from skill.errors import SkillError
+from skill.nlu import InteractionModel
+from skill.persistence import SQLitePersistenceAdapter
+from skill.service import SkillService, build_skill
+from skill.settings import Settings, load_settings
+from skill.web import create_app
+
+LOCALES = click.Choice(["en-US", "en-GB"])
+EXIT_WORDS = frozenset({"quit", "exit", "bye", ""})
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+def main(verbose: bool) -> None:
+    """Recovery Coach: recovery guidance for runners, by voice and at home."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config).with_overrides(**overrides)
+    except SkillError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to listen on [default: 5000].")
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+@click.option("--no-verify", is_flag=True, help="Skip Alexa request verification (local only!).")
+def serve(host: str | None, port: int | None, config: Path | None, no_verify: bool) -> None:
+    """Serve the skill: POST /alexa, GET /healthz."""
+    settings = _settings(config, host=host, port=port, verify_requests=False if no_verify else None)
+    try:
+        app = create_app(settings)
+    except SkillError as exc:
+        raise click.ClickException(str(exc)) from exc
+    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+    port = getattr(server, "effective_port", settings.port)
+    click.echo(f"Recovery Coach skill on http://{settings.host}:{port}/alexa")
+    server.run()
+
+
+def _transport(url: str | None, config: Path | None) -> Transport:
+    if url:
+        return http_transport(url)
+    settings = _settings(config)
+    service = SkillService(build_skill(SQLitePersistenceAdapter(settings.database)))
+    return service.dispatch
+
+
+def _show(response: dict[str, Any], *, card: bool) -> None:
+    body = response.get("response", {})
+    speech = body.get("outputSpeech") or {}
+    text = plain_text(speech.get("ssml") or speech.get("text") or "")
+    click.echo(f"Alexa: {text}" if text else "Alexa: (says nothing)")
+    shown = body.get("card")
+    if card and shown:
+        click.echo(f"\n[Card] {shown.get('title', '')}\n{shown.get('content', '')}\n")
+
+
+@main.command()
+@click.argument("phrase")
+@click.option("--locale", type=LOCALES, default="en-US", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole response envelope.")
+@click.option("--url", help="Send to a running skill server instead of in-process dispatch.")
+@click.option("--user", default="amzn1.ask.account.local-user", show_default=True)
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+def ask(
+    phrase: str, locale: str, as_json: bool, url: str | None, user: str, config: Path | None
+) -> None:
+    """Say one PHRASE to the skill and print what Alexa would say."""
+    conversation = Conversation(
+        InteractionModel.load(locale), _transport(url, config), locale=locale, user_id=user
+    )
+    try:
+        response = conversation.say(phrase)
+    except TransportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(response, indent=2))
+    else:
+        _show(response, card=True)
+
+
+@main.command()
+@click.option("--locale", type=LOCALES, default="en-US", show_default=True)
+@click.option("--url", help="Send to a running skill server instead of in-process dispatch.")
+@click.option("--user", default="amzn1.ask.account.local-user", show_default=True)
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+def chat(locale: str, url: str | None, user: str, config: Path | None) -> None:
+    """Talk to the skill turn by turn, keeping the session, until you type quit."""
+    _chat(Conversation(InteractionModel.load(locale), _transport(url, config), locale, user))
+
+
+def _chat(conversation: Conversation) -> None:
+    click.echo('Talk to Recovery Coach. Try "I just ran ten miles", then "how should I recover?"')
+    click.echo('"yes" hears more; "quit" leaves.\n')
+    while True:
+        try:
+            phrase = input("You: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            break
+        if phrase.lower() in EXIT_WORDS:
+            break
+        try:
+            _show(conversation.say(phrase), card=False)
+        except TransportError as exc:
+            click.echo(f"(error: {exc})", err=True)
+    conversation.end()
+
+
+@main.command()
+@click.option("--locale", type=LOCALES, default="en-US", show_default=True)
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+def demo(locale: str, config: Path | None) -> None:
+    """Start the skill server locally and chat with it over HTTP."""
+    settings = _settings(config, verify_requests=False)
+    logging.getLogger("skill.web").setLevel(logging.ERROR)
+    port = _free_port()
+    server = create_server(create_app(settings), host="127.0.0.1", port=port, threads=4)
+    url = f"http://127.0.0.1:{port}/alexa"
+    thread = threading.Thread(target=server.run, name="skill-server", daemon=True)
+    thread.start()
+    click.echo(f"Skill server (verification off, local only) on {url}")
+    click.echo(f"Your runs are kept in {settings.database}\n")
+    try:
+        _chat(Conversation(InteractionModel.load(locale), http_transport(url), locale))
+    finally:
+        server.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Build Alexa request envelopes for typed phrases, keeping the session as Alexa does."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.errors import SkillError
+from skill.nlu import InteractionModel, Resolution
+
+LOCAL_SKILL_ID = "amzn1.ask.skill.recovery-coach-local"
+Transport = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class TransportError(SkillError):
+    """The skill could not be reached or answered with an error."""
+
+
+def http_transport(url: str, timeout: float = 10.0) -> Transport:
+    """Send envelopes to a running skill server over HTTP."""
+
+    def send(envelope: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(envelope).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                answer: dict[str, Any] = json.loads(reply.read())
+                return answer
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")
+            raise TransportError(f"skill answered {exc.code}: {detail}") from exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise TransportError(f"cannot reach the skill at {url}: {exc}") from exc
+
+    return send
+
+
+def plain_text(ssml: str) -> str:
+    """Turn SSML into the words a listener hears."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", ssml)).split())
+
+
+@dataclass
+class Conversation:
+    """One user's session with the skill, as Alexa keeps it between turns."""
+
+    model: InteractionModel
+    send: Transport
+    locale: str = "en-US"
+    user_id: str = "amzn1.ask.account.local-user"
+    skill_id: str = LOCAL_SKILL_ID
+    session_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, phrase: str) -> dict[str, Any]:
+        """Resolve a phrase, send it as Alexa would, and return the response envelope."""
+        resolution = self.model.resolve(phrase)
+        if resolution.launch:
+            return self._exchange(self._launch())
+        return self._exchange(self._intent(resolution))
+
+    def end(self, reason: str = "USER_INITIATED") -> None:
+        """Tell the skill the session ended, if one is open."""
+        if self.session_id is not None:
+            self.send(self._envelope({"type": "SessionEndedRequest", "reason": reason}))
+            self._close()
+
+    def _exchange(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        response = self.send(envelope)
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        if response.get("response", {}).get("shouldEndSession") is not False:
+            self._close()
+        return response
+
+    def _close(self) -> None:
+        self.session_id = None
+        self.attributes = {}
+
+    def _launch(self) -> dict[str, Any]:
+        return self._envelope({"type": "LaunchRequest"})
+
+    def _intent(self, resolution: Resolution) -> dict[str, Any]:
+        slots = {
+            name: {"name": name, "confirmationStatus": "NONE"} for name in resolution.slot_types
+        }
+        for name, slot in resolution.slots.items():
+            entry: dict[str, Any] = {
+                "name": name,
+                "value": slot.value,
+                "confirmationStatus": "NONE",
+            }
+            if not slot.type.startswith("AMAZON."):
+                authority = f"amzn1.er-authority.echo-sdk.{self.skill_id}.{slot.type}"
+                status = "ER_SUCCESS_MATCH" if slot.resolved else "ER_SUCCESS_NO_MATCH"
+                resolved: dict[str, Any] = {"authority": authority, "status": {"code": status}}
+                if slot.resolved:
+                    resolved["values"] = [
+                        {"value": {"name": slot.resolved.name, "id": slot.resolved.id}}
+                    ]
+                entry["resolutions"] = {"resolutionsPerAuthority": [resolved]}
+            slots[name] = entry
+        return self._envelope(
+            {
+                "type": "IntentRequest",
+                "dialogState": "COMPLETED",
+                "intent": {"name": resolution.intent, "confirmationStatus": "NONE", "slots": slots},
+            }
+        )
+
+    def _envelope(self, request: dict[str, Any]) -> dict[str, Any]:
+        new = self.session_id is None
+        if new:
+            self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
+        application = {"applicationId": self.skill_id}
+        user = {"userId": self.user_id}
+        request.update(
+            requestId=f"amzn1.echo-api.request.{uuid.uuid4()}",
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            locale=self.locale,
+        )
+        return {
+            "version": "1.0",
+            "session": {
+                "new": new,
+                "sessionId": self.session_id,
+                "application": application,
+                "attributes": self.attributes,
+                "user": user,
+            },
+            "context": {
+                "System": {
+                    "application": application,
+                    "user": user,
+                    "device": {"deviceId": "local-device", "supportedInterfaces": {}},
+                    "apiEndpoint": "https://api.amazonalexa.com",
+                }
+            },
+            "request": request,
+        }
