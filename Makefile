@@ -1,0 +1,54 @@
+# Recovery Coach: `make demo` to try it, `make test` to check everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The venv is rebuilt whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv mosquitto lint test demo bench serve clean
+
+help:
+	@echo "make demo   - start the skill locally and talk to it"
+	@echo "make test   - install what is needed, then lint, type-check and run every test"
+	@echo "make bench  - run the benchmarks"
+	@echo "make serve  - serve the skill on 127.0.0.1:5000 (needs a skill ID; see README)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+# Later parts (the home bridge) test against a real broker; install it once when missing.
+mosquitto:
+	@if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then \
+		echo "Installing Mosquitto with apt-get..."; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq mosquitto >/dev/null; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: venv mosquitto lint
+	$(BIN)/pytest
+
+demo: venv
+	$(BIN)/recovery-coach demo
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+serve: venv
+	$(BIN)/recovery-coach serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,313 @@
+"""The guidance core: every article tip is present, triage is safe, plans are ordered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from routines import (
+    BodyArea,
+    InvalidContextError,
+    KnowledgeError,
+    PainFlag,
+    RunContext,
+    RunRecord,
+    RunType,
+    Timing,
+    Triage,
+    build_plan,
+    load_knowledge,
+    training_load,
+    triage,
+)
+from routines.context import DistanceUnit
+from routines.knowledge import parse_knowledge
+
+# Each claim of the two articles, the tip that carries it, and a phrase the tip must say.
+ARTICLE_CLAIMS: dict[str, list[tuple[str, str]]] = {
+    "soreness_blog": [
+        ("why_microtears", "tiny tears"),
+        ("warm_up", "dynamic stretches"),
+        ("cool_down_stretches", "static stretches"),
+        ("cool_down_stretches", "breathe deeply"),
+        ("hydrate", "before, during and after"),
+        ("refuel_carbs_protein", "30 minutes"),
+        ("refuel_carbs_protein", "banana with peanut butter"),
+        ("refuel_carbs_protein", "yogurt parfait"),
+        ("refuel_carbs_protein", "protein smoothie"),
+        ("ice_tender_spots", "ice pack"),
+        ("heat_if_persists", "heating pad"),
+        ("contrast_therapy", "contrast therapy"),
+        ("massage", "massage"),
+        ("foam_rolling", "foam roller"),
+        ("rest_day_low_impact", "walking or"),
+        ("rest_day_low_impact", "swimming"),
+        ("weekly_rest_days", "rest days"),
+        ("otc_pain_relief", "ibuprofen or acetaminophen"),
+        ("otc_pain_relief", "recommended dose"),
+        ("gradual_increase", "gradually"),
+        ("dont_push_through", "pushing through intense pain"),
+    ],
+    "runtothefinish": [
+        ("why_break_down_build_up", "break down to build back up"),
+        ("sore_vs_injured", "sore, super sore and injured"),
+        ("ten_percent_rule", "10 percent"),
+        ("eighty_percent_easy", "80 percent"),
+        ("fuel_carbs_protein_fats", "carbs, protein and fats"),
+        ("no_run_if_stairs", "walk down the stairs"),
+        ("epsom_bath", "Epsom salt bath"),
+        ("epsom_bath", "lavender"),
+        ("compression", "compression tights or socks"),
+        ("compression_long_runs", "extra support"),
+        ("magnesium_lotion", "Epsom bath in a bottle"),
+        ("magnesium_lotion", "cramps"),
+        ("cbd", "localised ache"),
+        ("turmeric", "anti-inflammatory"),
+        ("turmeric", "don't take it right after"),
+        ("pain_reliever_means_more", "never to take one before running"),
+        ("light_stretching_range", "restorative yoga"),
+        ("light_stretching_range", "range of motion"),
+        ("light_stretching_range", "tight hips"),
+        ("active_recovery", "easy walk or easy bike ride"),
+        ("active_recovery", "vitamin D"),
+        ("active_recovery", "mood"),
+        ("electrolytes", "electrolytes"),
+        ("electrolytes", "potassium"),
+        ("sleep_minute_per_mile", "a minute of sleep for every mile"),
+        ("sleep_minute_per_mile", "growth hormone"),
+        ("sleep_routine_naps", "nap"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "tip_id", "phrase"),
+    [(source, tip, phrase) for source, claims in ARTICLE_CLAIMS.items() for tip, phrase in claims],
+)
+def test_every_article_claim_is_in_the_guidance(source: str, tip_id: str, phrase: str) -> None:
+    tip = load_knowledge().tip(tip_id)
+    assert tip.source == source
+    assert phrase.lower() in tip.say.lower()
+
+
+def test_every_article_tip_is_accounted_for() -> None:
+    claimed = {tip for claims in ARTICLE_CLAIMS.values() for tip, _ in claims}
+    article_tips = {tip.id for tip in load_knowledge().tips if tip.source != "safety"}
+    assert article_tips == claimed
+
+
+def test_disagreements_say_both_sides() -> None:
+    knowledge = load_knowledge()
+    ice = knowledge.disagreement("ice_heat")
+    pills = knowledge.disagreement("pain_relievers")
+    assert ice is not None and pills is not None
+    assert "ice pack" in ice.say and "no more ice baths" in ice.say
+    assert "ibuprofen" in pills.say and "more than soreness" in pills.say
+
+
+# --- run context ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"soreness": 11},
+        {"soreness": -1},
+        {"soreness": 5.5},
+        {"soreness": True},
+        {"distance_km": -3},
+        {"distance_km": float("nan")},
+        {"distance_km": 1000},
+        {"duration_s": "long"},
+        {"hours_since_run": -1},
+    ],
+)
+def test_out_of_range_context_is_refused_with_the_field_named(fields: dict[str, Any]) -> None:
+    with pytest.raises(InvalidContextError, match=next(iter(fields))):
+        RunContext(**fields)
+
+
+def test_race_names_carry_their_distance() -> None:
+    assert RunContext(run_type=RunType.HALF_MARATHON).distance_km == pytest.approx(21.0975)
+    assert RunContext(run_type=RunType.MARATHON).is_long_run
+    assert not RunContext(run_type=RunType.FIVE_K).is_long_run
+
+
+@pytest.mark.parametrize(
+    ("context", "long"),
+    [
+        (RunContext(distance_km=16), True),
+        (RunContext(distance_km=15.9), False),
+        (RunContext(duration_s=90 * 60), True),
+        (RunContext(run_type=RunType.LONG), True),
+        (RunContext(), False),
+    ],
+)
+def test_long_run_threshold(context: RunContext, long: bool) -> None:
+    assert context.is_long_run is long
+
+
+# --- triage --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "level"),
+    [
+        ({PainFlag.SHARP}, Triage.POSSIBLE_INJURY),
+        ({PainFlag.LOCALISED}, Triage.POSSIBLE_INJURY),
+        ({PainFlag.SWELLING}, Triage.POSSIBLE_INJURY),
+        ({PainFlag.LASTING_DAYS}, Triage.POSSIBLE_INJURY),
+        ({PainFlag.CANT_WALK_STAIRS}, Triage.VERY_SORE),
+        ({PainFlag.DARK_URINE}, Triage.URGENT),
+        ({PainFlag.DARK_URINE, PainFlag.SHARP}, Triage.URGENT),
+        ({PainFlag.CANT_WALK_STAIRS, PainFlag.SWELLING}, Triage.POSSIBLE_INJURY),
+    ],
+)
+def test_red_flags_set_the_triage_level(flags: set[PainFlag], level: Triage) -> None:
+    result = triage(RunContext(pain_flags=frozenset(flags)))
+    assert result.level is level
+    assert len(result.reasons) == len(flags)
+
+
+@pytest.mark.parametrize(
+    ("soreness", "level"), [(0, Triage.NORMAL), (6, Triage.NORMAL), (7, Triage.VERY_SORE)]
+)
+def test_soreness_rating_sets_very_sore(soreness: int, level: Triage) -> None:
+    assert triage(RunContext(soreness=soreness)).level is level
+
+
+def test_soreness_past_its_72_hour_peak_is_possible_injury() -> None:
+    assert triage(RunContext(soreness=4, hours_since_run=80)).level is Triage.POSSIBLE_INJURY
+    assert triage(RunContext(soreness=4, hours_since_run=48)).level is Triage.NORMAL
+    assert triage(RunContext(soreness=2, hours_since_run=80)).level is Triage.NORMAL
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def _ids(tips: Any) -> list[str]:
+    return [tip.id for tip in tips]
+
+
+def test_plan_steps_are_in_time_order() -> None:
+    plan = build_plan(RunContext(distance_km=20, soreness=5))
+    order = [list(Timing).index(step.timing) for step in plan.steps]
+    assert order == sorted(order)
+    assert plan.at(Timing.WITHIN_30_MIN), "refuelling belongs in the first 30 minutes"
+
+
+def test_sore_areas_move_their_tips_first() -> None:
+    calves = build_plan(
+        RunContext(soreness=5, sore_areas=frozenset({BodyArea.CALVES}), distance_km=20)
+    )
+    hips = build_plan(RunContext(soreness=5, sore_areas=frozenset({BodyArea.HIPS}), distance_km=20))
+    assert BodyArea.CALVES in calves.at(Timing.TONIGHT)[0].areas
+    assert BodyArea.HIPS in hips.at(Timing.TONIGHT)[0].areas
+
+
+def test_long_run_adds_long_run_tips() -> None:
+    short = _ids(t.tip for t in build_plan(RunContext(distance_km=5)).steps)
+    long = _ids(t.tip for t in build_plan(RunContext(distance_km=30)).steps)
+    assert "compression" in long and "compression" not in short
+    assert "sleep_routine_naps" in long and "sleep_routine_naps" not in short
+
+
+def test_no_soreness_means_no_ice_or_heat() -> None:
+    tips = _ids(t.tip for t in build_plan(RunContext(soreness=0)).steps)
+    assert not {"ice_tender_spots", "heat_if_persists", "contrast_therapy"} & set(tips)
+
+
+def test_possible_injury_plan_sends_to_a_professional_and_drops_stretching() -> None:
+    plan = build_plan(RunContext(pain_flags=frozenset({PainFlag.SHARP})))
+    tips = _ids(t.tip for t in plan.steps)
+    assert plan.professional_advice
+    assert tips[0] == "dont_push_through"
+    assert not {"cool_down_stretches", "foam_rolling", "epsom_bath"} & set(tips)
+    assert {"hydrate", "sleep_minute_per_mile"} <= set(tips)
+    assert "health professional" in plan.run_tomorrow
+
+
+def test_urgent_plan_leads_with_medical_care() -> None:
+    plan = build_plan(RunContext(pain_flags=frozenset({PainFlag.DARK_URINE})))
+    assert plan.steps[0].tip.id == "urgent_care"
+    assert "doctor" in plan.run_tomorrow
+
+
+def test_very_sore_plan_says_rest() -> None:
+    plan = build_plan(RunContext(soreness=8))
+    assert "rest_day_low_impact" in _ids(plan.at(Timing.TOMORROW))
+    assert plan.run_tomorrow.startswith("Not tomorrow")
+    assert plan.professional_advice is None
+
+
+def test_normal_plan_after_a_hard_run_says_easy_tomorrow() -> None:
+    assert "easy" in build_plan(RunContext(run_type=RunType.INTERVALS)).run_tomorrow
+    assert "80 percent" in build_plan(RunContext(distance_km=5)).run_tomorrow
+
+
+def test_plan_names_the_disagreement_when_it_gives_ice_or_heat() -> None:
+    plan = build_plan(RunContext(soreness=5))
+    assert "ice_vs_heat" in [d.id for d in plan.disagreements]
+    assert build_plan(RunContext(soreness=0)).disagreements == ()
+
+
+# --- training load and the 10% rule ---------------------------------------------------------
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def _run(days_ago: float, km: float) -> RunRecord:
+    return RunRecord(at=NOW - timedelta(days=days_ago), distance_km=km)
+
+
+def test_training_load_sums_the_last_two_weeks() -> None:
+    load = training_load([_run(1, 10), _run(3, 10), _run(8, 15), _run(20, 50)], NOW)
+    assert load.this_week_km == 20
+    assert load.last_week_km == 15
+    assert load.runs_this_week == 2
+    assert load.next_week_cap_km == pytest.approx(22)
+    assert load.over_ten_percent
+
+
+def test_ten_percent_advice_uses_the_runners_numbers() -> None:
+    load = training_load([_run(1, 16.09344 * 2)], NOW)
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.MILES).training_notes
+    assert "20 miles" in notes[0] and "22 miles" in notes[0]
+
+
+def test_increase_over_ten_percent_is_called_out() -> None:
+    load = training_load([_run(1, 30), _run(9, 20)], NOW)
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.KILOMETERS).training_notes
+    assert any("50 percent more" in note for note in notes)
+
+
+def test_runs_must_have_aware_times() -> None:
+    with pytest.raises(InvalidContextError):
+        RunRecord(at=datetime(2026, 1, 1), distance_km=5)
+
+
+# --- the data file's own checks ------------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "sources": {"a": {"title": "A", "short": "a"}},
+    "tips": [{"id": "t", "topic": "x", "source": "a", "when": "now", "say": "Hi."}],
+    "professional_advice": "Ask.",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tips": [BASE["tips"][0], BASE["tips"][0]]}, "used twice"),
+        ({"tips": [{**BASE["tips"][0], "source": "b"}]}, "unknown source"),
+        ({"tips": [{**BASE["tips"][0], "applies": {"colour": "red"}}]}, "unknown condition"),
+        ({"tips": [{**BASE["tips"][0], "when": "someday"}]}, "someday"),
+        ({"tips": [{**BASE["tips"][0], "say": "  "}]}, "empty"),
+        ({"professional_advice": None, "sources": None}, "malformed"),
+    ],
+)
+def test_malformed_guidance_data_is_refused(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(KnowledgeError, match=message):
+        parse_knowledge({**BASE, **change})
