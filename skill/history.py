@@ -18,6 +18,8 @@ RECENT_RUN = timedelta(days=7)
 # Reports this close together describe the same soreness, so they add up.
 SAME_REPORT = timedelta(hours=12)
 REPORT_STAYS_RELEVANT = timedelta(days=7)
+# "My calves are sore" with no number: sore enough for the soreness tips, not "very sore".
+UNRATED_SORENESS = 4
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +125,8 @@ class History:
             return base
         if run is not None and report.at < run.at:
             return base
-        return replace(
-            base, soreness=report.level, sore_areas=report.areas, pain_flags=report.flags
-        )
+        level = report.level if report.level is not None else UNRATED_SORENESS
+        return replace(base, soreness=level, sore_areas=report.areas, pain_flags=report.flags)
 
 
 def _report(raw: Any) -> SorenessReport | None:

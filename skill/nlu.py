@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.errors import SkillError
-from skill.numbers import format_number, parse_duration, parse_number
+from skill.numbers import TENS, UNITS, format_number, parse_duration, parse_number
 
 MODEL_DIR = (
     Path(__file__).resolve().parent.parent / "skill-package" / "interactionModels" / "custom"
@@ -32,6 +32,10 @@ WRAPPERS = re.compile(
     r"(?:\s+(?:to|that|if|for|about))?\s*)"
 )
 NUMBER_TYPES = frozenset({"AMAZON.NUMBER"})
+_NUMBER_WORD = "|".join(
+    [r"\d+(?:\.\d+)?", *sorted([*UNITS, *TENS, "hundred", "thousand"], key=len, reverse=True)]
+)
+NUMBER_PATTERN = rf"(?:{_NUMBER_WORD})(?: (?:{_NUMBER_WORD}|and|point))*"
 DURATION_TYPES = frozenset({"AMAZON.DURATION"})
 
 
@@ -115,7 +119,7 @@ class InteractionModel:
                 for kind in language.get("types", [])
             }
             self._samples = [
-                _compile(intent["name"], sample)
+                self._compile(intent["name"], sample)
                 for intent in language["intents"]
                 for sample in [
                     *intent.get("samples", []),
@@ -159,6 +163,29 @@ class InteractionModel:
             return best[2]
         return self._closest(text)
 
+    def _compile(self, intent: str, sample: str) -> _Sample:
+        # Each slot only matches what its type accepts, so the regex backtracks into valid fills.
+        pattern: list[str] = []
+        literal: list[str] = []
+        for piece in re.split(r"(\{\w+\})", sample):
+            slot = re.fullmatch(r"\{(\w+)\}", piece)
+            if slot:
+                name = slot.group(1)
+                pattern.append(f"(?P<{name}>{self._slot_pattern(self.intents[intent][name])})")
+                continue
+            words = normalize(piece).split()
+            literal.extend(words)
+            pattern.extend(re.escape(word) for word in words)
+        return _Sample(intent, re.compile(" ".join(pattern)), len(literal), frozenset(literal))
+
+    def _slot_pattern(self, kind: str) -> str:
+        if kind in NUMBER_TYPES:
+            return NUMBER_PATTERN
+        if kind in self.types:
+            words = sorted({w for v in self.types[kind] for w in v.words}, key=len, reverse=True)
+            return "|".join(re.escape(word) for word in words)
+        return ".+?"
+
     def _fill(self, intent: str, captured: Mapping[str, str]) -> dict[str, ResolvedSlot] | None:
         slots: dict[str, ResolvedSlot] = {}
         for name, heard in captured.items():
@@ -192,17 +219,3 @@ class InteractionModel:
         if best_score < MIN_OVERLAP:
             best_intent = FALLBACK
         return Resolution(best_intent, {}, self.intents.get(best_intent, {}))
-
-
-def _compile(intent: str, sample: str) -> _Sample:
-    pattern: list[str] = []
-    literal: list[str] = []
-    for piece in re.split(r"(\{\w+\})", sample):
-        slot = re.fullmatch(r"\{(\w+)\}", piece)
-        if slot:
-            pattern.append(rf"(?P<{slot.group(1)}>.+?)")
-            continue
-        words = normalize(piece).split()
-        literal.extend(words)
-        pattern.extend(re.escape(word) for word in words)
-    return _Sample(intent, re.compile(" ".join(pattern)), len(literal), frozenset(literal))

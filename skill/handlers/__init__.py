@@ -34,6 +34,8 @@ TOPIC_INTENTS: tuple[tuple[str, str, str], ...] = (
     ("DrinkIntent", "hydration", "Hydration"),
     ("SleepIntent", "sleep", "Sleep"),
     ("PainRelieverIntent", "pain_relievers", "Pain relievers"),
+    ("WhySoreIntent", "why_sore", "Why you're sore"),
+    ("InjuryCheckIntent", "injury_signs", "Sore or injured?"),
 )
 
 # Guidance intents a name-free request may be routed to.

@@ -1,0 +1,314 @@
+"""Talking to the skill over HTTP: guidance, logged runs, soreness, red flags, follow-ups."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from envelopes import envelope, intent, resolved_slot
+from flask.testing import FlaskClient
+from ssml import check_response, check_ssml
+
+from skill.conversation import Conversation, plain_text
+from skill.nlu import InteractionModel
+from skill.settings import Settings
+from skill.web import create_app
+
+
+class Session:
+    """A runner talking to the skill over HTTP, with every response checked for SSML limits."""
+
+    def __init__(self, client: FlaskClient, locale: str = "en-US", user: str = "runner-1") -> None:
+        self.client = client
+        self.conversation = Conversation(
+            InteractionModel.load(locale), self.send, locale=locale, user_id=user
+        )
+        self.last: dict[str, Any] = {}
+
+    def send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        response = self.client.post("/alexa", json=payload)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body: dict[str, Any] = response.json
+        check_response(body)
+        self.last = body
+        return body
+
+    def say(self, phrase: str) -> str:
+        body = self.conversation.say(phrase)
+        speech = body["response"].get("outputSpeech", {})
+        return plain_text(speech.get("ssml", ""))
+
+    @property
+    def card(self) -> dict[str, Any]:
+        card: dict[str, Any] = self.last["response"].get("card") or {}
+        return card
+
+    @property
+    def ends(self) -> bool:
+        return bool(self.last["response"].get("shouldEndSession"))
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[FlaskClient]:
+    yield create_app(settings).test_client()
+
+
+@pytest.fixture
+def runner(client: FlaskClient) -> Session:
+    return Session(client)
+
+
+def test_launch_welcomes_and_keeps_listening(runner: Session) -> None:
+    speech = runner.say("open recovery coach")
+    assert "Welcome to Recovery Coach" in speech
+    assert runner.ends is False
+
+
+def test_how_should_i_recover_gives_a_short_answer_and_the_full_plan_on_a_card(
+    runner: Session,
+) -> None:
+    speech = runner.say("Alexa, how should I recover?")
+    assert "cool-down" in speech and "Drink water" in speech
+    assert speech.endswith("Want to hear more?")
+    assert len(speech.split()) < 90, "a spoken answer is a few sentences"
+    card = runner.card["content"]
+    for heading in ("Now", "Within 30 minutes", "Tonight", "Tomorrow", "Training", "Sources"):
+        assert heading in card
+    assert "banana with peanut butter" in card and "RunToTheFinish" in card
+
+
+def test_yes_walks_through_the_rest_of_the_plan(runner: Session) -> None:
+    runner.say("how should I recover")
+    heard = []
+    for _ in range(30):
+        speech = runner.say("yes")
+        heard.append(speech)
+        if "That's everything" in speech:
+            break
+    else:
+        pytest.fail("the plan never ended")
+    everything = " ".join(heard)
+    assert "Within 30 minutes" in everything and "Tonight" in everything
+    assert "Should you run tomorrow?" in everything
+    assert "10 percent" in everything
+    assert runner.ends is False
+
+
+def test_no_ends_the_session(runner: Session) -> None:
+    runner.say("how should I recover")
+    assert "Recover well" in runner.say("no")
+    assert runner.ends
+
+
+def test_logged_run_drives_the_plan(runner: Session) -> None:
+    speech = runner.say("I just ran twenty miles")
+    assert "20 mile run" in speech and "20 miles in the last 7 days" in speech
+    assert speech.endswith("Want your recovery plan?")
+    plan = runner.say("yes")
+    assert "your 20 mile run" in plan
+
+
+def test_logged_run_is_remembered_across_sessions_and_kept_per_user(client: FlaskClient) -> None:
+    first = Session(client, user="runner-a")
+    first.say("I finished a half marathon")
+    first.say("stop")
+    again = Session(client, user="runner-a")
+    assert "your half marathon" in again.say("how should I recover")
+    stranger = Session(client, user="runner-b")
+    assert "how to recover after a run" in stranger.say("how should I recover")
+
+
+def test_long_run_plan_includes_long_run_tips(runner: Session) -> None:
+    runner.say("I did a twenty mile long run")
+    runner.say("how should I recover")
+    assert "compression" in runner.card["content"]
+
+
+def test_run_type_in_the_question_is_used_when_nothing_is_logged(runner: Session) -> None:
+    assert "your marathon" in runner.say("how do I recover after a marathon")
+
+
+def test_run_without_a_distance_is_asked_for(runner: Session) -> None:
+    runner.send(intent("LogRunIntent", datetime.now(UTC), user_id="runner-1"))
+    speech = plain_text(runner.last["response"]["outputSpeech"]["ssml"])
+    assert "How far did you run?" in speech
+    assert runner.last["response"]["shouldEndSession"] is False
+
+
+def test_impossible_distance_is_refused_and_nothing_is_logged(runner: Session) -> None:
+    speech = runner.say("I ran nine hundred miles")
+    assert "doesn't sound like a distance" in speech
+    assert "how to recover after a run" in runner.say("how should I recover")
+
+
+def test_kilometres_in_en_gb(client: FlaskClient) -> None:
+    runner = Session(client, locale="en-GB")
+    speech = runner.say("I ran 10 kilometres")
+    assert "10 kilometre run" in speech
+    assert "10 kilometres in the last 7 days" in speech
+
+
+def test_sore_calves_are_acknowledged_and_lead_the_evening_tips(runner: Session) -> None:
+    speech = runner.say("my calves are really sore")
+    assert speech.startswith("Sorry your calves are hurting.")
+    tonight = runner.card["content"].split("Tonight")[1]
+    assert "foam roller" in tonight.split("\n")[1] or "compression" in tonight.split("\n")[1]
+
+
+def test_very_sore_rating_means_rest(runner: Session) -> None:
+    speech = runner.say("my soreness is an eight")
+    assert "You're very sore" in speech
+    assert "Not tomorrow" in runner.say("should I run tomorrow")
+
+
+def test_soreness_rating_out_of_range_is_refused(runner: Session) -> None:
+    assert "whole number from 0 to 10" in runner.say("my soreness is fifteen")
+
+
+def test_sharp_pain_sends_to_a_professional_first(runner: Session) -> None:
+    speech = runner.say("I have a sharp pain in my knee")
+    assert speech.startswith("Take care: Sharp pain is not normal soreness.")
+    assert "doctor" in speech and "physiotherapist" in speech
+    assert "cool-down" not in speech
+    assert "Don't run on it" in runner.say("should I run tomorrow")
+
+
+def test_pain_in_one_place_counts_as_localised(runner: Session) -> None:
+    assert "pain in one spot can be an injury" in runner.say("I have a pain in my shin").lower()
+
+
+def test_dark_urine_is_urgent(runner: Session) -> None:
+    speech = runner.say("I have dark urine")
+    assert "medical care today" in speech
+
+
+def test_stairs_mean_no_run_tomorrow(runner: Session) -> None:
+    runner.say("I can't walk down the stairs")
+    assert "Not tomorrow" in runner.say("should I run tomorrow")
+
+
+def test_ice_or_heat_gives_both_sides(runner: Session) -> None:
+    speech = runner.say("should I use ice or heat")
+    assert "ice pack" in speech and "no more ice baths" in speech
+    assert "Where the articles differ" in runner.card["content"]
+
+
+def test_pain_relievers_give_both_sides_and_professional_advice(runner: Session) -> None:
+    speech = runner.say("should I take ibuprofen")
+    assert "ibuprofen or acetaminophen" in speech
+    assert "never to take one before a run" in speech
+    assert "pharmacist" in speech
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("what should I eat", "banana with peanut butter"),
+        ("what should I drink", "Dehydration"),
+        ("how much sleep do I need", "a minute of sleep for every mile"),
+        ("what about foam rolling", "foam roller"),
+        ("does compression help", "compression"),
+        ("tell me about magnesium", "Epsom bath in a bottle"),
+        ("is turmeric good", "anti-inflammatory"),
+        ("why am I sore", "tiny tears"),
+        ("when should I see a doctor", "sore, super sore and injured"),
+        ("tell me about epsom salts", "Epsom salt bath"),
+        ("should I try CBD", "CBD"),
+        ("what about active recovery", "vitamin D"),
+        ("should I do a warm up", "dynamic stretches"),
+        ("should I take a rest day", "easy run"),
+        ("how fast should I build mileage", "10 percent"),
+    ],
+)
+def test_topics_answer_from_the_articles(runner: Session, phrase: str, expected: str) -> None:
+    runner.say(phrase)
+    text = runner.card.get("content", "") + plain_text(
+        runner.last["response"]["outputSpeech"]["ssml"]
+    )
+    assert expected in text
+
+
+def test_unknown_topic_lists_what_the_skill_knows(runner: Session) -> None:
+    slots = {"topic": resolved_slot("topic", "knitting & <purl>", None)}
+    runner.send(intent("RecoveryTopicIntent", datetime.now(UTC), slots, user_id="runner-1"))
+    ssml = runner.last["response"]["outputSpeech"]["ssml"]
+    assert "knitting &amp; &lt;purl&gt;" in ssml  # escaped, and check_ssml parsed it
+    assert "foam rolling" in check_ssml(ssml)
+
+
+def test_mileage_advice_uses_the_logged_weeks(runner: Session) -> None:
+    now = datetime.now(UTC)
+    runs = [(13, 8), (10, 8), (6, 10), (4, 10), (1, 10)]  # days ago, miles
+    for days, miles in runs:
+        slots = {
+            "distance": {"name": "distance", "value": str(miles)},
+            "unit": resolved_slot("unit", "miles", "mi"),
+        }
+        runner.send(intent("LogRunIntent", now - timedelta(days=days), slots, user_id="runner-1"))
+    speech = runner.say("how much should I run next week")
+    assert "30 miles in the last 7 days" in speech
+    assert "about 33 miles" in speech
+    assert "88 percent more than the week before" in speech
+
+
+def test_help_fallback_and_stop(runner: Session) -> None:
+    assert "I ran a half marathon" in runner.say("help")
+    assert "Sorry, I can't help with that" in runner.say("what's the weather in Paris")
+    assert "Recover well" in runner.say("stop")
+    assert runner.ends
+
+
+def test_session_ended_request_is_acknowledged(runner: Session) -> None:
+    body = runner.send(
+        envelope(
+            {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}, timestamp=datetime.now(UTC)
+        )
+    )
+    assert "outputSpeech" not in body["response"]
+
+
+def test_broken_storage_still_gets_a_spoken_answer(client: FlaskClient, settings: Settings) -> None:
+    Session(client, user="runner-x").say("I ran five miles")
+    with sqlite3.connect(settings.database) as db:
+        db.execute("UPDATE user_attributes SET attributes = 'not json'")
+    runner = Session(client, user="runner-x")
+    assert "something went wrong on my side" in runner.say("how should I recover")
+
+
+# --- CanFulfillIntentRequest -------------------------------------------------------------
+
+
+def _can_fulfill(runner: Session, name: str, slots: dict[str, Any]) -> dict[str, Any]:
+    payload = envelope(
+        {"type": "CanFulfillIntentRequest", "intent": {"name": name, "slots": slots}},
+        timestamp=datetime.now(UTC),
+    )
+    del payload["session"]["attributes"]
+    answer: dict[str, Any] = runner.send(payload)["response"]["canFulfillIntent"]
+    return answer
+
+
+def test_can_fulfill_a_guidance_intent(runner: Session) -> None:
+    answer = _can_fulfill(runner, "GetRecoveryPlanIntent", {})
+    assert answer["canFulfill"] == "YES"
+
+
+def test_can_fulfill_checks_each_slot(runner: Session) -> None:
+    slots = {
+        "area": resolved_slot("area", "calves", "calves"),
+        "level": {"name": "level", "value": "6"},
+    }
+    answer = _can_fulfill(runner, "ReportSorenessIntent", slots)
+    assert answer["canFulfill"] == "YES"
+    assert answer["slots"]["area"] == {"canUnderstand": "YES", "canFulfill": "YES"}
+    unknown = {"area": resolved_slot("area", "elbow", None)}
+    answer = _can_fulfill(runner, "ReportSorenessIntent", unknown)
+    assert answer["canFulfill"] == "MAYBE"
+    assert answer["slots"]["area"]["canFulfill"] == "NO"
+
+
+def test_cannot_fulfill_foreign_intents(runner: Session) -> None:
+    assert _can_fulfill(runner, "OrderPizzaIntent", {})["canFulfill"] == "NO"
