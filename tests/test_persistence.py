@@ -1,0 +1,126 @@
+"""The SQLite persistence adapter and the stored history format."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from envelopes import intent
+
+from routines import BodyArea, PainFlag, RunRecord, RunType
+from skill.history import History, SorenessReport
+from skill.persistence import SQLitePersistenceAdapter
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def request_for(user: str) -> RequestEnvelope:
+    payload = intent("GetRecoveryPlanIntent", NOW, user_id=user)
+    envelope: RequestEnvelope = DefaultSerializer().deserialize(
+        json.dumps(payload), RequestEnvelope
+    )
+    return envelope
+
+
+def test_attributes_round_trip_per_user(tmp_path: Path) -> None:
+    adapter = SQLitePersistenceAdapter(tmp_path / "nested" / "db.sqlite3")
+    alice, bob = request_for("alice"), request_for("bob")
+    assert adapter.get_attributes(alice) == {}
+    adapter.save_attributes(alice, {"runs": [1, 2]})
+    adapter.save_attributes(bob, {"runs": []})
+    adapter.save_attributes(alice, {"runs": [3]})
+    assert adapter.get_attributes(alice) == {"runs": [3]}
+    assert adapter.get_attributes(bob) == {"runs": []}
+    adapter.delete_attributes(alice)
+    assert adapter.get_attributes(alice) == {}
+
+
+def test_database_uses_wal_and_survives_a_new_adapter(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    SQLitePersistenceAdapter(path).save_attributes(request_for("alice"), {"unit": "km"})
+    assert SQLitePersistenceAdapter(path).get_attributes(request_for("alice")) == {"unit": "km"}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_corrupt_rows_raise_a_persistence_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    adapter = SQLitePersistenceAdapter(path)
+    adapter.save_attributes(request_for("alice"), {})
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE user_attributes SET attributes = '{broken'")
+    with pytest.raises(PersistenceException, match="corrupt"):
+        adapter.get_attributes(request_for("alice"))
+
+
+def test_unopenable_database_raises_a_persistence_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    adapter = SQLitePersistenceAdapter(blocker / "db.sqlite3")
+    with pytest.raises(PersistenceException, match="cannot open"):
+        adapter.get_attributes(request_for("alice"))
+
+
+def test_history_round_trips_through_attributes() -> None:
+    history = (
+        History()
+        .with_run(
+            RunRecord(at=NOW - timedelta(hours=2), distance_km=21.1, run_type=RunType.HALF_MARATHON)
+        )
+        .with_report(
+            SorenessReport(
+                at=NOW,
+                level=5,
+                areas=frozenset({BodyArea.CALVES}),
+                flags=frozenset({PainFlag.SHARP}),
+            )
+        )
+    )
+    again = History.from_attributes(json.loads(json.dumps(history.to_attributes())))
+    assert again == history
+    context = again.context(NOW)
+    assert context.run_type is RunType.HALF_MARATHON
+    assert context.hours_since_run == pytest.approx(2)
+    assert context.soreness == 5 and context.pain_flags == {PainFlag.SHARP}
+
+
+def test_history_skips_entries_that_no_longer_parse() -> None:
+    stored = {
+        "runs": [
+            {"at": "yesterday"},
+            {"at": NOW.isoformat(), "distance_km": 5},
+            {"distance_km": 3},
+        ],
+        "soreness": {"at": NOW.isoformat(), "areas": ["elbows"]},
+        "unit": "furlongs",
+    }
+    history = History.from_attributes(stored)
+    assert [run.distance_km for run in history.runs] == [5]
+    assert history.soreness is None and history.unit is None
+
+
+def test_reports_in_one_episode_add_up_and_a_new_run_starts_afresh() -> None:
+    history = History().with_run(RunRecord(at=NOW - timedelta(hours=1), distance_km=10))
+    history = history.with_report(SorenessReport(at=NOW, areas=frozenset({BodyArea.CALVES})))
+    history = history.with_report(
+        SorenessReport(at=NOW + timedelta(hours=1), level=6, areas=frozenset({BodyArea.QUADS}))
+    )
+    assert history.soreness is not None
+    assert history.soreness.areas == {BodyArea.CALVES, BodyArea.QUADS}
+    assert history.soreness.level == 6
+    history = history.with_run(RunRecord(at=NOW + timedelta(days=1), distance_km=5))
+    assert history.soreness is None
+
+
+def test_old_runs_are_forgotten_and_old_runs_do_not_drive_the_plan() -> None:
+    history = History().with_run(RunRecord(at=NOW - timedelta(days=40), distance_km=10))
+    history = history.with_run(RunRecord(at=NOW - timedelta(days=9), distance_km=8))
+    assert [run.distance_km for run in history.runs] == [8]
+    assert history.latest_run(NOW) is None
+    assert history.context(NOW).distance_km is None

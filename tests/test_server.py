@@ -1,0 +1,178 @@
+"""The real server (waitress, `recovery-coach serve`) driven over HTTP by an independent simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alexa_simulator import Simulator, spoken
+from ssml import check_response
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "skill-package" / "interactionModels" / "custom"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    environment = {**os.environ, "RECOVERY_COACH_DATABASE": str(tmp_path / "server.sqlite3")}
+    environment.pop("RECOVERY_COACH_SKILL_ID", None)
+    environment.update(env or {})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skill.cli", "serve", "--port", str(port), *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read() if process.stdout else ""
+                    pytest.fail(f"server did not start: {output}")
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from start_server(tmp_path_factory.mktemp("server"), "--no-verify")
+
+
+@pytest.fixture
+def alexa(server: str, request: pytest.FixtureRequest) -> Simulator:
+    return Simulator(
+        MODELS / "en-US.json", f"{server}/alexa", user_id=f"amzn1.ask.account.{request.node.name}"
+    )
+
+
+def say(alexa: Simulator, utterance: str) -> str:
+    answer = alexa.say(utterance)
+    check_response(answer)
+    return spoken(answer)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "expected"),
+    [
+        ("how should I recover", ["cool-down", "static stretches"]),
+        ("what should I do after my run", ["Drink water"]),
+        ("help me recover", ["Right now"]),
+        ("should I use ice or heat", ["ice pack", "no more ice baths"]),
+        ("is ice or heat better", ["Epsom salt bath"]),
+        ("what should I eat after my run", ["banana with peanut butter", "30 minutes"]),
+        ("do I need electrolytes", ["before, during and after"]),
+        ("how much sleep do I need", ["a minute of sleep for every mile"]),
+        ("should I take ibuprofen", ["follow the dose", "more than soreness", "pharmacist"]),
+        ("can I take tylenol", ["acetaminophen", "before a run"]),
+        ("how fast should I build mileage", ["10 percent", "80 percent"]),
+        ("does foam rolling help", ["foam roller"]),
+        ("tell me about epsom salts", ["lavender"]),
+        ("why am I sore", ["tiny tears"]),
+        ("how do I know if I'm injured", ["swelling"]),
+        ("my hamstrings are tight", ["Sorry your hamstrings are hurting"]),
+        (
+            "I have a sharp pain in my knee",
+            ["Sharp pain is not normal soreness", "physiotherapist"],
+        ),
+        ("my ankle is swollen", ["Swelling is a sign of injury"]),
+    ],
+)
+def test_natural_phrasings_get_seed_based_answers(
+    alexa: Simulator, utterance: str, expected: list[str]
+) -> None:
+    name, _ = alexa.understand(utterance)
+    assert name != "AMAZON.FallbackIntent", f"the model does not cover {utterance!r}"
+    speech = say(alexa, utterance)
+    for phrase in expected:
+        assert phrase in speech, speech
+
+
+def test_a_logged_run_carries_through_the_conversation(alexa: Simulator) -> None:
+    assert "20 mile run" in say(alexa, "I just ran 20 miles")
+    assert "your 20 mile run" in say(alexa, "yes")
+    assert "electrolytes" in say(alexa, "yes")
+    assert "Recover well" in say(alexa, "stop")
+    # A new session: the run is remembered by user.
+    assert "your 20 mile run" in say(alexa, "how should I recover")
+
+
+def test_race_and_duration_logging(alexa: Simulator) -> None:
+    assert "your half marathon" in say(alexa, "I just finished a half marathon")
+    assert "90 minute" in say(alexa, "I ran for 90 minutes")
+
+
+def test_en_gb_model_over_the_same_server(server: str) -> None:
+    alexa = Simulator(MODELS / "en-GB.json", f"{server}/alexa", locale="en-GB",
+                      user_id="amzn1.ask.account.gb")  # fmt: skip
+    speech = say(alexa, "I ran 10 kilometres")
+    assert "10 kilometre run" in speech
+
+
+def test_concurrent_users_are_served(server: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(index: int) -> str:
+        alexa = Simulator(MODELS / "en-US.json", f"{server}/alexa",
+                          user_id=f"amzn1.ask.account.user{index}")  # fmt: skip
+        alexa.say(f"I ran {index + 1} miles")
+        return spoken(alexa.say("how should I recover"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(run, range(16)))
+    for index, answer in enumerate(answers):
+        assert f"your {index + 1} mile run" in answer
+
+
+def post_raw(url: str, body: bytes) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_server_answers_bad_input_with_400(server: str) -> None:
+    status, body = post_raw(f"{server}/alexa", b"{broken")
+    assert status == 400 and body["status"] == "error"
+
+
+def test_server_with_verification_on_refuses_unsigned_requests(
+    tmp_path: Path, alexa: Simulator
+) -> None:
+    env = {"RECOVERY_COACH_SKILL_ID": alexa.skill_id}
+    for base in start_server(tmp_path, env=env):
+        unsigned = Simulator(MODELS / "en-US.json", f"{base}/alexa")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            unsigned.say("how should I recover")
+        assert refused.value.code == 400
+        assert "SignatureCertChainUrl" in json.loads(refused.value.read())["error"]
