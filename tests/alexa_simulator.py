@@ -20,12 +20,39 @@ from typing import Any
 SMALL_NUMBERS = {
     word: value
     for value, word in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 DURATION_UNIT = {"minute": "M", "minutes": "M", "hour": "H", "hours": "H"}
-BUILT_INS = {"yes": "AMAZON.YesIntent", "no": "AMAZON.NoIntent", "help": "AMAZON.HelpIntent",
-             "stop": "AMAZON.StopIntent", "cancel": "AMAZON.CancelIntent"}  # fmt: skip
+BUILT_INS = {
+    "yes": "AMAZON.YesIntent",
+    "no": "AMAZON.NoIntent",
+    "help": "AMAZON.HelpIntent",
+    "stop": "AMAZON.StopIntent",
+    "cancel": "AMAZON.CancelIntent",
+}
 
 
 def words_of(text: str) -> list[str]:
@@ -147,14 +174,28 @@ class Simulator:
         user = {"userId": self.user_id}
         envelope = {
             "version": "1.0",
-            "session": {"new": new, "sessionId": self.session_id, "application": application,
-                        "attributes": self.attributes, "user": user},
-            "context": {"System": {"application": application, "user": user,
-                                   "device": {"deviceId": "sim-device", "supportedInterfaces": {}},
-                                   "apiEndpoint": "https://api.amazonalexa.com"}},
-            "request": {**request, "requestId": f"EdwRequestId.{uuid.uuid4()}", "locale": self.locale,
-                        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")},
-        }  # fmt: skip
+            "session": {
+                "new": new,
+                "sessionId": self.session_id,
+                "application": application,
+                "attributes": self.attributes,
+                "user": user,
+            },
+            "context": {
+                "System": {
+                    "application": application,
+                    "user": user,
+                    "device": {"deviceId": "sim-device", "supportedInterfaces": {}},
+                    "apiEndpoint": "https://api.amazonalexa.com",
+                }
+            },
+            "request": {
+                **request,
+                "requestId": f"EdwRequestId.{uuid.uuid4()}",
+                "locale": self.locale,
+                "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            },
+        }
         post = urllib.request.Request(
             self.endpoint,
             data=json.dumps(envelope).encode(),

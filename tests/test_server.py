@@ -1,4 +1,4 @@
-"""The real server (waitress, `recovery-coach serve`) driven over HTTP by an independent simulator."""
+"""The real server (`recovery-coach serve`) driven over HTTP by an independent simulator."""
 
 from __future__ import annotations
 
@@ -131,8 +131,9 @@ def test_race_and_duration_logging(alexa: Simulator) -> None:
 
 
 def test_en_gb_model_over_the_same_server(server: str) -> None:
-    alexa = Simulator(MODELS / "en-GB.json", f"{server}/alexa", locale="en-GB",
-                      user_id="amzn1.ask.account.gb")  # fmt: skip
+    alexa = Simulator(
+        MODELS / "en-GB.json", f"{server}/alexa", locale="en-GB", user_id="amzn1.ask.account.gb"
+    )
     speech = say(alexa, "I ran 10 kilometres")
     assert "10 kilometre run" in speech
 
@@ -141,8 +142,9 @@ def test_concurrent_users_are_served(server: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def run(index: int) -> str:
-        alexa = Simulator(MODELS / "en-US.json", f"{server}/alexa",
-                          user_id=f"amzn1.ask.account.user{index}")  # fmt: skip
+        alexa = Simulator(
+            MODELS / "en-US.json", f"{server}/alexa", user_id=f"amzn1.ask.account.user{index}"
+        )
         alexa.say(f"I ran {index + 1} miles")
         return spoken(alexa.say("how should I recover"))
 
