@@ -28,15 +28,15 @@ from skill.handlers.guidance import (
 )
 
 # Intents that answer with guidance alone, one topic each.
-TOPIC_INTENTS: tuple[tuple[str, str, str], ...] = (
-    ("IceOrHeatIntent", "ice_heat", "Ice or heat?"),
-    ("FoodIntent", "food", "Refuelling"),
-    ("DrinkIntent", "hydration", "Hydration"),
-    ("SleepIntent", "sleep", "Sleep"),
-    ("PainRelieverIntent", "pain_relievers", "Pain relievers"),
-    ("WhySoreIntent", "why_sore", "Why you're sore"),
-    ("InjuryCheckIntent", "injury_signs", "Sore or injured?"),
-)
+TOPIC_INTENTS: dict[str, str] = {
+    "IceOrHeatIntent": "ice_heat",
+    "FoodIntent": "food",
+    "DrinkIntent": "hydration",
+    "SleepIntent": "sleep",
+    "PainRelieverIntent": "pain_relievers",
+    "WhySoreIntent": "why_sore",
+    "InjuryCheckIntent": "injury_signs",
+}
 
 # Guidance intents a name-free request may be routed to.
 FULFILLABLE_INTENTS = frozenset(
@@ -48,7 +48,7 @@ FULFILLABLE_INTENTS = frozenset(
         "RecoveryTopicIntent",
         "RunTomorrowIntent",
         "MileageIntent",
-        *(name for name, _, _ in TOPIC_INTENTS),
+        *TOPIC_INTENTS,
     }
 )
 
@@ -65,7 +65,7 @@ def request_handlers() -> list[AbstractRequestHandler]:
         RecoveryTopicHandler(),
         RunTomorrowHandler(),
         MileageHandler(),
-        *(TopicHandler(name, topic, title) for name, topic, title in TOPIC_INTENTS),
+        *(TopicHandler(name, topic) for name, topic in TOPIC_INTENTS.items()),
         YesHandler(),
         NoHandler(),
         HelpHandler(),

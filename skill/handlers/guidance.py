@@ -50,7 +50,7 @@ E = TypeVar("E", bound=StrEnum)
 
 ASK_SOMETHING = "You can ask me how to recover, or tell me how you feel."
 
-# Words for areas that are not one of our canonical ids still get heard, not dropped.
+# How each area is said in a sentence ("Sorry your knee is hurting").
 AREA_NAMES: dict[BodyArea, str] = {
     BodyArea.CALVES: "calves",
     BodyArea.HAMSTRINGS: "hamstrings",
@@ -202,14 +202,14 @@ class ReportPainHandler(_IntentHandler):
 class TopicHandler(_IntentHandler):
     """Answer a question about one topic of the guidance."""
 
-    def __init__(self, intent_name: str, topic: str, title: str) -> None:
+    def __init__(self, intent_name: str, topic: str) -> None:
         self.intent_name = intent_name
         self.topic = topic
-        self.title = title
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak what the articles say about the topic."""
-        return respond(handler_input, topic_reply(load_knowledge(), self.topic, self.title))
+        reply = topic_reply(load_knowledge(), self.topic, TOPIC_TITLES[self.topic])
+        return respond(handler_input, reply)
 
 
 TOPIC_TITLES: dict[str, str] = {
