@@ -1,0 +1,93 @@
+"""Tasmota plugs and relays: cmnd/stat/tele topics, PulseTime as the device-side auto-off."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mqtt_bridge.adapters.base import Observation, word_to_bool
+from mqtt_bridge.errors import ConfigError
+from mqtt_bridge.messages import Message, parse_json, text
+
+TOPIC = re.compile(r"^[^/#+\s]+$")
+# PulseTime: 1-111 are tenths of a second, 112-64900 are seconds + 100.
+PULSE_TENTHS_MAX = 111
+PULSE_MAX = 64900
+LWT = {"online": True, "offline": False}
+
+
+def pulse_time(seconds: float) -> int:
+    """Encode a duration as a Tasmota PulseTime value (20 minutes = 1300)."""
+    if seconds <= 0:
+        return 0
+    if seconds * 10 <= PULSE_TENTHS_MAX:
+        return max(1, round(seconds * 10))
+    return min(PULSE_MAX, max(PULSE_TENTHS_MAX + 1, round(seconds) + 100))
+
+
+def pulse_seconds(value: int) -> float:
+    """Decode a PulseTime value back to seconds."""
+    if value <= 0:
+        return 0.0
+    return value / 10 if value <= PULSE_TENTHS_MAX else float(value - 100)
+
+
+@dataclass(frozen=True)
+class TasmotaSwitch:
+    """A Tasmota relay: `cmnd/<topic>/POWER<n>`, replies on `stat/<topic>/…`."""
+
+    topic: str
+    relay: int | None = None
+    auto_off: bool = True
+
+    def __post_init__(self) -> None:
+        if not TOPIC.match(self.topic):
+            raise ConfigError(f"adapter.topic: {self.topic!r} is not a Tasmota topic")
+        if self.relay is not None and not 1 <= self.relay <= 32:
+            raise ConfigError("adapter.relay: must be 1 to 32")
+
+    @property
+    def power(self) -> str:
+        return f"POWER{self.relay}" if self.relay else "POWER"
+
+    def subscriptions(self) -> list[str]:
+        """Watch results, power state, telemetry and the LWT."""
+        t = self.topic
+        return [f"stat/{t}/RESULT", f"stat/{t}/{self.power}", f"tele/{t}/STATE", f"tele/{t}/LWT"]
+
+    def turn_on(self, auto_off_s: int) -> list[Message]:
+        """Set PulseTime first, then switch on: a Power ON (re)starts the pulse."""
+        index = self.relay or 1
+        return [
+            Message(f"cmnd/{self.topic}/PulseTime{index}", str(pulse_time(auto_off_s))),
+            Message(f"cmnd/{self.topic}/{self.power}", "ON"),
+        ]
+
+    def turn_off(self) -> list[Message]:
+        """Switch off, then clear PulseTime so manual use of the plug is not cut short."""
+        index = self.relay or 1
+        return [
+            Message(f"cmnd/{self.topic}/{self.power}", "OFF"),
+            Message(f"cmnd/{self.topic}/PulseTime{index}", "0"),
+        ]
+
+    def query(self) -> list[Message]:
+        """An empty POWER command asks for the state."""
+        return [Message(f"cmnd/{self.topic}/{self.power}", "")]
+
+    def parse(self, topic: str, payload: bytes) -> Observation | None:
+        """Read RESULT/STATE JSON, the plain POWER state, or the LWT."""
+        kind = topic.rsplit("/", 1)[-1]
+        if kind == "LWT":
+            online = LWT.get(text(payload).lower())
+            return Observation(online=online) if online is not None else None
+        if kind == self.power:
+            on = word_to_bool(text(payload))
+            return Observation(on=on, online=True) if on is not None else None
+        document = parse_json(payload)
+        if not isinstance(document, dict):
+            return None
+        # Single-relay devices answer with POWER even when addressed as POWER1.
+        value = document.get(self.power, document.get("POWER") if self.relay == 1 else None)
+        on = word_to_bool(value) if value is not None else None
+        return Observation(on=on, online=True) if on is not None else None

@@ -1,0 +1,39 @@
+"""Clocks: the real one, and a scaled one so a 20-minute session can be watched in seconds."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Tell the time, and how many real seconds a span of clock seconds takes."""
+
+    scale: float
+
+    def now(self) -> datetime:
+        """Return the current (possibly scaled) time, timezone-aware."""
+        ...
+
+
+class ScaledClock:
+    """Wall-clock time sped up `scale` times around a fixed origin.
+
+    Processes that share the origin (the bridge, the simulators, a restarted bridge) agree on
+    the time, so deadlines persisted by one are read correctly by the next.
+    """
+
+    def __init__(self, scale: float = 1.0, origin: float | None = None) -> None:
+        if not 0 < scale <= 10_000:
+            raise ValueError("time scale must be between 0 and 10000")
+        self.scale = scale
+        self.origin = time.time() if origin is None else origin
+
+    def now(self) -> datetime:
+        """Return origin + elapsed wall time * scale."""
+        elapsed = time.time() - self.origin
+        return datetime.fromtimestamp(self.origin + elapsed * self.scale, UTC)
+
+
+SYSTEM_CLOCK = ScaledClock(1.0, origin=0.0)

@@ -1,0 +1,387 @@
+"""Load and check the bridge's YAML configuration; every error names its key."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from mqtt_bridge.adapters import (
+    GenericDevice,
+    HermesSpeaker,
+    ShellySwitch,
+    Speaker,
+    Switch,
+    TasmotaSwitch,
+    TopicSpeaker,
+    Zigbee2MqttDevice,
+)
+from mqtt_bridge.adapters.base import Adapter
+from mqtt_bridge.errors import ConfigError
+from mqtt_bridge.safety import QuietHours, SafetyLimits
+
+ENV_CONFIG = "RECOVERY_COACH_CONFIG"
+ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
+HOME_ID = re.compile(r"^[a-z0-9_-]+$")
+EMBEDDED = "embedded"
+
+
+class Role(StrEnum):
+    HEATING_PAD = "heating_pad"
+    BATH_VALVE = "bath_valve"
+    BATH_TEMPERATURE = "bath_temperature"
+    BATH_LEVEL = "bath_level"
+    LEAK_SENSOR = "leak_sensor"
+    SPEAKER = "speaker"
+
+
+SWITCH_ROLES = frozenset({Role.HEATING_PAD, Role.BATH_VALVE})
+SENSOR_ROLES = frozenset({Role.BATH_TEMPERATURE, Role.BATH_LEVEL, Role.LEAK_SENSOR})
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Where and how to connect to MQTT."""
+
+    url: str = "mqtt://127.0.0.1:1883"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    keepalive: int = 30
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.url != EMBEDDED:
+            parts = urlsplit(self.url)
+            if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+                raise ConfigError(
+                    f"broker.url: {self.url!r} must be mqtt://host:port, mqtts://host:port "
+                    "or 'embedded'"
+                )
+            try:
+                parts.port  # noqa: B018 - parsing the port validates it
+            except ValueError as exc:
+                raise ConfigError(f"broker.url: bad port in {self.url!r}") from exc
+        if not 5 <= self.keepalive <= 3600:
+            raise ConfigError("broker.keepalive: must be 5 to 3600 seconds")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ConfigError("broker.cert_file and broker.key_file: give both or neither")
+
+    @property
+    def embedded(self) -> bool:
+        return self.url == EMBEDDED
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "mqtts"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or (8883 if self.tls else 1883)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A named device with its role and adapter."""
+
+    name: str
+    role: Role
+    adapter: Adapter | Speaker
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """The whole bridge configuration."""
+
+    home: str
+    broker: BrokerConfig = field(default_factory=BrokerConfig)
+    devices: tuple[Device, ...] = ()
+    safety: SafetyLimits = field(default_factory=SafetyLimits)
+    database: Path = Path("recovery-bridge.sqlite3")
+    timezone: ZoneInfo | None = None
+    homeassistant: bool = True
+    discovery_prefix: str = "homeassistant"
+
+    def __post_init__(self) -> None:
+        if not HOME_ID.match(self.home):
+            raise ConfigError(f"home: {self.home!r} must match [a-z0-9_-]+")
+        roles = [device.role for device in self.devices]
+        for role in set(roles):
+            if roles.count(role) > 1:
+                raise ConfigError(f"devices: only one device may have role {role.value}")
+
+    def device(self, role: Role) -> Device | None:
+        """Return the device with a role, if one is configured."""
+        return next((device for device in self.devices if device.role is role), None)
+
+    def switch(self, role: Role) -> Switch | None:
+        """Return the switch adapter for a role."""
+        device = self.device(role)
+        return device.adapter if device is not None else None  # type: ignore[return-value]
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> BridgeConfig:
+    """Read the bridge configuration from `path` or $RECOVERY_COACH_CONFIG."""
+    env = os.environ if env is None else env
+    if path is None:
+        if not env.get(ENV_CONFIG):
+            raise ConfigError(f"no configuration: pass --config FILE or set {ENV_CONFIG}")
+        path = Path(env[ENV_CONFIG])
+    try:
+        document = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return parse_config(document, env, base=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> BridgeConfig:
+    """Build the configuration from a parsed YAML document."""
+    top = _mapping(document, "(top level)")
+    _known(
+        top, "", {"home", "broker", "devices", "safety", "database", "timezone", "homeassistant"}
+    )
+    if "home" not in top:
+        raise ConfigError("home: is required (an id such as 'flat_3b')")
+    ha = _mapping(top.get("homeassistant") or {}, "homeassistant")
+    _known(ha, "homeassistant.", {"enabled", "discovery_prefix"})
+    database = Path(str(top.get("database", "recovery-bridge.sqlite3"))).expanduser()
+    return BridgeConfig(
+        home=str(top["home"]),
+        broker=_broker(top.get("broker") or {}, env, base),
+        devices=_devices(top.get("devices") or {}),
+        safety=_safety(top.get("safety") or {}),
+        database=database if database.is_absolute() else base / database,
+        timezone=_timezone(top.get("timezone")),
+        homeassistant=bool(ha.get("enabled", True)),
+        discovery_prefix=str(ha.get("discovery_prefix", "homeassistant")),
+    )
+
+
+def _broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:
+    broker = _mapping(raw, "broker")
+    _known(
+        broker,
+        "broker.",
+        {
+            "url",
+            "username",
+            "password",
+            "client_id",
+            "keepalive",
+            "ca_file",
+            "cert_file",
+            "key_file",
+        },
+    )
+
+    def path(key: str) -> Path | None:
+        value = broker.get(key)
+        if value is None:
+            return None
+        resolved = Path(str(value)).expanduser()
+        resolved = resolved if resolved.is_absolute() else base / resolved
+        if not resolved.is_file():
+            raise ConfigError(f"broker.{key}: {resolved} does not exist")
+        return resolved
+
+    password = env.get(ENV_PASSWORD) or broker.get("password")
+    return BrokerConfig(
+        url=str(broker.get("url", "mqtt://127.0.0.1:1883")),
+        username=_optional_str(broker.get("username")),
+        password=str(password) if password is not None else None,
+        client_id=_optional_str(broker.get("client_id")),
+        keepalive=_int(broker.get("keepalive", 30), "broker.keepalive"),
+        ca_file=path("ca_file"),
+        cert_file=path("cert_file"),
+        key_file=path("key_file"),
+    )
+
+
+ADAPTERS: dict[str, tuple[frozenset[Role], Callable[[Mapping[str, Any]], Any], set[str]]] = {
+    "tasmota": (
+        SWITCH_ROLES,
+        lambda a: TasmotaSwitch(str(a["topic"]), _opt_int(a.get("relay"), "adapter.relay")),
+        {"topic", "relay"},
+    ),
+    "shelly": (
+        SWITCH_ROLES,
+        lambda a: ShellySwitch(str(a["device_id"]), _int(a.get("switch", 0), "adapter.switch")),
+        {"device_id", "switch"},
+    ),
+    "zigbee2mqtt": (
+        SWITCH_ROLES | SENSOR_ROLES,
+        lambda a: Zigbee2MqttDevice(
+            str(a["friendly_name"]), str(a.get("base_topic", "zigbee2mqtt"))
+        ),
+        {"friendly_name", "base_topic"},
+    ),
+    "generic": (
+        SWITCH_ROLES | SENSOR_ROLES,
+        lambda a: GenericDevice(**{k: str(v) for k, v in a.items() if v is not None}),  # type: ignore[arg-type]
+        {
+            "state_topic",
+            "command_topic",
+            "payload_on",
+            "payload_off",
+            "state_on",
+            "state_off",
+            "value_path",
+            "temperature_path",
+            "wet_path",
+            "availability_topic",
+            "payload_available",
+            "payload_not_available",
+        },
+    ),
+    "hermes": (
+        frozenset({Role.SPEAKER}),
+        lambda a: HermesSpeaker(str(a.get("site_id", "default")), _optional_str(a.get("lang"))),
+        {"site_id", "lang"},
+    ),
+    "topic": (frozenset({Role.SPEAKER}), lambda a: TopicSpeaker(str(a["topic"])), {"topic"}),
+}
+
+
+def _devices(raw: Any) -> tuple[Device, ...]:
+    devices = []
+    for name, entry in _mapping(raw, "devices").items():
+        where = f"devices.{name}"
+        spec = _mapping(entry, where)
+        _known(spec, f"{where}.", {"role", "adapter"})
+        try:
+            role = Role(str(spec.get("role")))
+        except ValueError:
+            roles = ", ".join(r.value for r in Role)
+            raise ConfigError(f"{where}.role: must be one of {roles}") from None
+        adapter = _mapping(spec.get("adapter"), f"{where}.adapter")
+        kind = str(adapter.get("type"))
+        if kind not in ADAPTERS:
+            raise ConfigError(f"{where}.adapter.type: must be one of {', '.join(ADAPTERS)}")
+        allowed_roles, build, keys = ADAPTERS[kind]
+        if role not in allowed_roles:
+            raise ConfigError(f"{where}.adapter.type: a {kind} adapter cannot be a {role.value}")
+        fields = {k: v for k, v in adapter.items() if k != "type"}
+        _known(fields, f"{where}.adapter.", keys)
+        try:
+            built = build(fields)
+        except KeyError as exc:
+            raise ConfigError(f"{where}.adapter.{exc.args[0]}: is required") from None
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.{exc}") from None
+        if role in SWITCH_ROLES and isinstance(built, GenericDevice) and not built.command_topic:
+            raise ConfigError(f"{where}.adapter.command_topic: a {role.value} needs one")
+        devices.append(Device(str(name), role, built))
+    return tuple(devices)
+
+
+def _safety(raw: Any) -> SafetyLimits:
+    safety = _mapping(raw, "safety")
+    _known(safety, "safety.", {"heat", "bath", "confirm_timeout_s"})
+    heat = _mapping(safety.get("heat") or {}, "safety.heat")
+    _known(
+        heat, "safety.heat.", {"default_minutes", "max_minutes", "min_gap_minutes", "quiet_hours"}
+    )
+    bath = _mapping(safety.get("bath") or {}, "safety.bath")
+    _known(
+        bath,
+        "safety.bath.",
+        {"min_c", "max_c", "default_c", "tub_litres", "flow_litres_per_minute", "fill_max_minutes"},
+    )
+    fields: dict[str, Any] = {}
+    for key in ("default_minutes", "max_minutes", "min_gap_minutes"):
+        if key in heat:
+            fields[f"heat_{key}"] = _int(heat[key], f"safety.heat.{key}")
+    if "quiet_hours" in heat:
+        fields["quiet_hours"] = _quiet_hours(heat["quiet_hours"])
+    for key in ("min_c", "max_c", "default_c"):
+        if key in bath:
+            fields[f"bath_{key}"] = _number(bath[key], f"safety.bath.{key}")
+    for key in ("tub_litres", "flow_litres_per_minute"):
+        if key in bath:
+            fields[key] = _number(bath[key], f"safety.bath.{key}")
+    if "fill_max_minutes" in bath:
+        fields["fill_max_minutes"] = _int(bath["fill_max_minutes"], "safety.bath.fill_max_minutes")
+    if "confirm_timeout_s" in safety:
+        fields["confirm_timeout_s"] = _number(
+            safety["confirm_timeout_s"], "safety.confirm_timeout_s"
+        )
+    return SafetyLimits(**fields)
+
+
+def _quiet_hours(raw: Any) -> QuietHours | None:
+    if raw is None or raw is False:
+        return None
+    hours = _mapping(raw, "safety.heat.quiet_hours")
+    _known(hours, "safety.heat.quiet_hours.", {"start", "end"})
+    try:
+        return QuietHours(
+            time.fromisoformat(str(hours["start"])), time.fromisoformat(str(hours["end"]))
+        )
+    except KeyError as exc:
+        raise ConfigError(f"safety.heat.quiet_hours.{exc.args[0]}: is required") from None
+    except ValueError as exc:
+        raise ConfigError(f"safety.heat.quiet_hours: times must be HH:MM ({exc})") from None
+
+
+def _timezone(raw: Any) -> ZoneInfo | None:
+    if raw is None:
+        return None
+    try:
+        return ZoneInfo(str(raw))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone: {raw!r} is not an IANA time zone like Europe/London"
+        ) from None
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: must be a mapping of keys")
+    return value
+
+
+def _known(section: Mapping[str, Any], prefix: str, allowed: set[str]) -> None:
+    unknown = set(map(str, section)) - allowed
+    if unknown:
+        expected = ", ".join(sorted(allowed))
+        raise ConfigError(f"{prefix}{sorted(unknown)[0]}: unknown key (expected one of {expected})")
+
+
+def _int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key}: must be a whole number, got {value!r}")
+    return value
+
+
+def _opt_int(value: Any, key: str) -> int | None:
+    return None if value is None else _int(value, key)
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key}: must be a number, got {value!r}")
+    return float(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,722 @@
+"""The bridge's decisions, free of I/O: events and times in, MQTT messages out.
+
+Every public method takes the current time and returns the messages to publish, so the timer and
+interlock logic is tested with a fake clock and no broker. Timers are written to the TimerStore
+before a device is switched on, so a crash never leaves heat or water without a deadline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mqtt_bridge.adapters import HermesSpeaker, Observation, Speaker, Switch, TopicSpeaker
+from mqtt_bridge.config import BridgeConfig, Role
+from mqtt_bridge.discovery import discovery_messages
+from mqtt_bridge.errors import BridgeError, DeviceError, RefusedError, RequestError
+from mqtt_bridge.messages import Message, text
+from mqtt_bridge.protocol import (
+    BUSY,
+    NOT_CONFIGURED,
+    OFFLINE,
+    TIMEOUT,
+    Request,
+    Topics,
+    UnknownVerb,
+    error,
+    ok,
+    parse_request,
+    transaction_of,
+)
+from mqtt_bridge.store import Timer, TimerStore
+
+HEAT = "heat"
+BATH = "bath"
+LAST_HEAT_END = "last_heat_end"
+# An OFF that is not confirmed is sent again this often until the device says it is off.
+RETRY_OFF = timedelta(seconds=10)
+# While a timer runs, the retained state is refreshed so remaining minutes stay current.
+STATE_REFRESH = timedelta(seconds=30)
+ANSWERED_KEEP = 500
+MAX_ANNOUNCEMENT = 1000
+EPSOM = {"grams": 500, "cups": 2}
+HA_STATUS = "homeassistant/status"
+KIND_ROLES = {HEAT: Role.HEATING_PAD, BATH: Role.BATH_VALVE}
+# A device switching itself off this close to the deadline is its own auto-off doing its job.
+DEADLINE_TOLERANCE = timedelta(seconds=5)
+
+ROLE_NAMES: dict[Role, str] = {
+    Role.HEATING_PAD: "the heating pad",
+    Role.BATH_VALVE: "the bath valve",
+    Role.BATH_TEMPERATURE: "the bath thermometer",
+    Role.BATH_LEVEL: "the bath level sensor",
+    Role.LEAK_SENSOR: "the leak sensor",
+    Role.SPEAKER: "the speaker",
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeviceState:
+    """What we last heard from a device."""
+
+    online: bool | None = None
+    on: bool | None = None
+    temperature_c: float | None = None
+    wet: bool | None = None
+
+    def update(self, observation: Observation) -> None:
+        """Overlay what a message said."""
+        for name in ("online", "on", "temperature_c", "wet"):
+            value = getattr(observation, name)
+            if value is not None:
+                setattr(self, name, value)
+        if observation.on is not None:
+            self.online = True
+
+
+@dataclass
+class Pending:
+    """A command waiting for its device to confirm the new state."""
+
+    role: Role
+    want_on: bool
+    deadline: datetime
+    verb: str
+    transaction: str | None
+    on_confirmed: Callable[[datetime], dict[str, Any]]
+    on_timeout: Callable[[datetime], None] = lambda now: None
+
+
+@dataclass
+class PendingSay:
+    """An announcement waiting for the satellite's sayFinished."""
+
+    transaction: str | None
+    deadline: datetime
+
+
+@dataclass
+class Bath:
+    """Where the bath is at."""
+
+    status: str = "idle"  # idle | filling | ready | stopped | too_hot | leak
+    target_c: float | None = None
+    epsom: bool = False
+
+
+@dataclass
+class BridgeCore:
+    """Decide what to publish for every request, device report and tick of the clock."""
+
+    config: BridgeConfig
+    store: TimerStore
+    topics: Topics = field(init=False)
+    devices: dict[Role, DeviceState] = field(init=False)
+    timers: dict[Role, Timer] = field(init=False, default_factory=dict)
+    bath: Bath = field(init=False, default_factory=Bath)
+    _pending: list[Pending] = field(init=False, default_factory=list)
+    _says: dict[str, PendingSay] = field(init=False, default_factory=dict)
+    _answered: OrderedDict[str, list[Message]] = field(init=False, default_factory=OrderedDict)
+    _in_flight: set[str] = field(init=False, default_factory=set)
+    _out: list[Message] = field(init=False, default_factory=list)
+    _next_state: datetime | None = field(init=False, default=None)
+    _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.topics = Topics(self.config.home)
+        self.devices = {device.role: DeviceState() for device in self.config.devices}
+        self._handlers: dict[str, Callable[[Request, datetime], None]] = {
+            "heat/start": self._heat_start,
+            "heat/stop": self._heat_stop,
+            "bath/fill": self._bath_fill,
+            "bath/stop": self._bath_stop,
+            "announce": self._announce,
+            "status": self._status,
+        }
+        self._ha_commands: dict[tuple[str, str], Callable[[datetime], None]] = {
+            ("heat/set", "ON"): lambda now: self._run_internal("heat/start", {}, now),
+            ("heat/set", "OFF"): lambda now: self._run_internal("heat/stop", {}, now),
+            ("bath/set", "OPEN"): lambda now: self._run_internal("bath/fill", {}, now),
+            ("bath/set", "CLOSE"): lambda now: self._run_internal("bath/stop", {}, now),
+            ("bath/set", "STOP"): lambda now: self._run_internal("bath/stop", {}, now),
+            ("stop_all/press", "PRESS"): self._stop_everything,
+        }
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def subscriptions(self) -> list[str]:
+        """Return every topic the bridge listens to."""
+        topics = [self.topics.requests, self.topics.ha_command("#"), HA_STATUS]
+        for device in self.config.devices:
+            topics += device.adapter.subscriptions()
+        return list(dict.fromkeys(topics))
+
+    def start(self, now: datetime) -> list[Message]:
+        """Load persisted timers: any deadline already passed means OFF now."""
+        self._out = []
+        for timer in self.store.timers():
+            role = KIND_ROLES.get(timer.kind)
+            if role is None or self._switch(role) is None:
+                self.store.delete(timer.device)
+                continue
+            self.timers[role] = timer
+            if timer.kind == BATH:
+                detail = timer.detail
+                self.bath = Bath("filling", detail.get("target_c"), bool(detail.get("epsom")))
+            if timer.deadline <= now:
+                log.warning("%s's deadline passed while the bridge was down: off now", timer.device)
+                self._switch_off(role)
+        return self._flush()
+
+    def connected(self, now: datetime) -> list[Message]:
+        """(Re)assert everything after (re)connecting: availability, discovery, states."""
+        self._out = [Message(self.topics.availability, "online", retain=True)]
+        if self.config.homeassistant:
+            self._out += discovery_messages(self.config, self.topics)
+        for device in self.config.devices:
+            query = getattr(device.adapter, "query", None)
+            if query is not None:
+                self._out += query()
+        for role, timer in self.timers.items():
+            if timer.deadline <= now:
+                self._switch_off(role)
+        self._publish_state(now)
+        return self._flush()
+
+    def shutdown(self, now: datetime) -> list[Message]:
+        """Turn heat and water off before the bridge goes away; deadlines become 'now'."""
+        self._out = []
+        for role in (Role.HEATING_PAD, Role.BATH_VALVE):
+            switch = self._switch(role)
+            if switch is None:
+                continue
+            if role in self.timers or self.devices[role].on:
+                self._out += switch.turn_off()
+            if role in self.timers:
+                # Kept, already expired: the next start sends OFF again until it is confirmed.
+                timer = self.timers[role]
+                self.store.put(Timer(timer.device, timer.kind, timer.started, now, timer.detail))
+        self._out.append(Message(self.topics.availability, "offline", retain=True))
+        return self._flush()
+
+    # --- events ----------------------------------------------------------------------------
+
+    def message(self, topic: str, payload: bytes, now: datetime) -> list[Message]:
+        """Handle one incoming MQTT message."""
+        self._out = []
+        verb = self.topics.verb_of(topic)
+        if verb is not None:
+            self._request(verb, payload, now)
+        elif topic.startswith(self.topics.ha_command("")):
+            self._ha_command(topic[len(self.topics.ha_command("")) :], text(payload), now)
+        elif topic == HA_STATUS:
+            if text(payload) == "online" and self.config.homeassistant:
+                self._out += discovery_messages(self.config, self.topics)
+                self._publish_state(now)
+        else:
+            self._device_message(topic, payload, now)
+        return self._flush()
+
+    def tick(self, now: datetime) -> list[Message]:
+        """Act on deadlines: timers that ran out, confirmations that never came."""
+        self._out = []
+        for role, timer in list(self.timers.items()):
+            if timer.deadline <= now:
+                self._timer_expired(role, timer, now)
+        for pending in [p for p in self._pending if p.deadline <= now]:
+            self._pending.remove(pending)
+            self._finish(pending.transaction)
+            pending.on_timeout(now)
+            failure = DeviceError(
+                TIMEOUT,
+                f"{ROLE_NAMES[pending.role]} did not answer"
+                if pending.want_on
+                else f"{ROLE_NAMES[pending.role]} did not confirm it is off",
+            )
+            self._reply_error(pending.verb, pending.transaction, failure)
+        for say_id, say in [(k, v) for k, v in self._says.items() if v.deadline <= now]:
+            del self._says[say_id]
+            self._finish(say.transaction)
+            failure = DeviceError(TIMEOUT, "the speaker did not answer")
+            self._reply_error("announce", say.transaction, failure)
+        if self._next_state is not None and now >= self._next_state:
+            self._publish_state(now)
+        return self._flush()
+
+    def next_wakeup(self) -> datetime | None:
+        """Return when tick() next has something to do."""
+        moments = [timer.deadline for timer in self.timers.values()]
+        moments += [pending.deadline for pending in self._pending]
+        moments += [say.deadline for say in self._says.values()]
+        if self._next_state is not None:
+            moments.append(self._next_state)
+        return min(moments, default=None)
+
+    # --- requests ------------------------------------------------------------------------
+
+    def _request(self, verb: str, payload: bytes, now: datetime) -> None:
+        try:
+            request = parse_request(verb, payload)
+        except UnknownVerb as exc:
+            log.warning("unknown request verb %r", verb)
+            self._reply_error(verb, exc.request.transaction, exc)
+            return
+        except RequestError as exc:
+            log.warning("malformed %s request: %s", verb, exc)
+            self._reply_error(verb, transaction_of(payload), exc)
+            return
+        transaction = request.transaction
+        if transaction is not None:
+            if transaction in self._answered:
+                log.info("transaction %s was answered already: repeating the answer", transaction)
+                self._out += self._answered[transaction]
+                return
+            if transaction in self._in_flight:
+                log.info("transaction %s is still in progress: ignoring the duplicate", transaction)
+                return
+            self._in_flight.add(transaction)
+        try:
+            self._handlers[verb](request, now)
+        except BridgeError as exc:
+            log.info("%s refused: %s", verb, exc)
+            self._finish(transaction)
+            self._reply_error(verb, transaction, exc)
+
+    def _run_internal(self, verb: str, params: dict[str, Any], now: datetime) -> None:
+        try:
+            self._handlers[verb](Request(verb, None, params), now)
+        except BridgeError as exc:
+            log.warning("%s from Home Assistant refused: %s", verb, exc)
+            self._reply_error(verb, None, exc)
+
+    def _ha_command(self, name: str, payload: str, now: datetime) -> None:
+        command = self._ha_commands.get((name, payload.upper()))
+        if command is None:
+            log.warning("ignoring Home Assistant command %s=%r", name, payload)
+            return
+        command(now)
+
+    def _reply_ok(self, verb: str, transaction: str | None, data: dict[str, Any]) -> None:
+        self._remember(transaction, ok(self.topics, verb, transaction, data))
+
+    def _reply_error(self, verb: str, transaction: str | None, failure: BridgeError) -> None:
+        self._remember(transaction, error(self.topics, verb, transaction, failure))
+
+    def _remember(self, transaction: str | None, reply: Message) -> None:
+        self._out.append(reply)
+        if transaction is not None:
+            self._in_flight.discard(transaction)
+            self._answered[transaction] = [reply]
+            while len(self._answered) > ANSWERED_KEEP:
+                self._answered.popitem(last=False)
+
+    def _finish(self, transaction: str | None) -> None:
+        if transaction is not None:
+            self._in_flight.discard(transaction)
+
+    # --- heat ------------------------------------------------------------------------------
+
+    def _heat_start(self, request: Request, now: datetime) -> None:
+        switch = self._usable(Role.HEATING_PAD)
+        params = request.params
+        _only(params, {"minutes", "confirm_quiet_hours"})
+        confirmed = params.get("confirm_quiet_hours", False)
+        if not isinstance(confirmed, bool):
+            raise RequestError("confirm_quiet_hours must be true or false")
+        minutes, limited = self.config.safety.heat_minutes(params.get("minutes"))
+        running = self.timers.get(Role.HEATING_PAD)
+        if running is None:
+            last_end = self.store.get_time(LAST_HEAT_END)
+            self.config.safety.check_heat_start(
+                self._local(now), self._local(last_end) if last_end else None, confirmed
+            )
+            started = now
+        else:
+            started = running.started
+        # A session never runs past its limit from when it first started, however often renewed.
+        ceiling = started + timedelta(minutes=self.config.safety.heat_max_minutes)
+        deadline = min(now + timedelta(minutes=minutes), ceiling)
+        limited = limited or deadline < now + timedelta(minutes=minutes)
+        seconds = max(1, round((deadline - now).total_seconds()))
+        timer = Timer(self._name(Role.HEATING_PAD), HEAT, started, deadline)
+        self.store.put(timer)  # before the ON: a crash from here on still has a deadline
+        self.timers[Role.HEATING_PAD] = timer
+        self._out += switch.turn_on(seconds)
+
+        def confirmed_on(at: datetime) -> dict[str, Any]:
+            return {
+                "device": timer.device,
+                "minutes": timer.remaining_minutes(at),
+                "ends_at": _iso(timer.deadline),
+                "limited": limited,
+                "max_minutes": self.config.safety.heat_max_minutes,
+                "device_auto_off": switch.auto_off,
+            }
+
+        def failed(at: datetime) -> None:
+            self._drop_timer(Role.HEATING_PAD)
+            self._out.extend(switch.turn_off())
+
+        self._expect(Role.HEATING_PAD, True, request, now, confirmed_on, failed)
+
+    def _heat_stop(self, request: Request, now: datetime) -> None:
+        switch = self._usable(Role.HEATING_PAD)
+        _only(request.params, set())
+        was_running = Role.HEATING_PAD in self.timers
+        if not was_running and self.devices[Role.HEATING_PAD].on is False:
+            self._reply_ok(request.verb, request.transaction, {"was_on": False})
+            return
+        self._out += switch.turn_off()
+        self._expect(Role.HEATING_PAD, False, request, now, lambda at: {"was_on": True})
+
+    # --- bath ------------------------------------------------------------------------------
+
+    def _bath_fill(self, request: Request, now: datetime) -> None:
+        valve = self._usable(Role.BATH_VALVE)
+        params = request.params
+        _only(params, {"temperature_c", "epsom"})
+        epsom = params.get("epsom", False)
+        if not isinstance(epsom, bool):
+            raise RequestError("epsom must be true or false")
+        target = self.config.safety.bath_target(params.get("temperature_c"))
+        if Role.BATH_VALVE in self.timers:
+            raise DeviceError(BUSY, "the bath is already filling")
+        self._check_sensors_before_filling(target)
+        seconds = self.config.safety.fill_seconds
+        timer = Timer(
+            self._name(Role.BATH_VALVE),
+            BATH,
+            now,
+            now + timedelta(seconds=seconds),
+            {"target_c": target, "epsom": epsom},
+        )
+        self.store.put(timer)
+        self.timers[Role.BATH_VALVE] = timer
+        self.bath = Bath("filling", target, epsom)
+        self._out += valve.turn_on(seconds)
+
+        def confirmed_open(at: datetime) -> dict[str, Any]:
+            data: dict[str, Any] = {
+                "device": timer.device,
+                "target_c": target,
+                "fill_minutes": round(seconds / 60, 1),
+                "ends_at": _iso(timer.deadline),
+                "device_auto_off": valve.auto_off,
+            }
+            if epsom:
+                data["epsom"] = EPSOM
+            return data
+
+        def failed(at: datetime) -> None:
+            self._drop_timer(Role.BATH_VALVE)
+            self.bath = Bath()
+            self._out.extend(valve.turn_off())
+
+        self._expect(Role.BATH_VALVE, True, request, now, confirmed_open, failed)
+
+    def _check_sensors_before_filling(self, target: float) -> None:
+        leak = self.devices.get(Role.LEAK_SENSOR)
+        if leak is not None:
+            if leak.online is False:
+                raise DeviceError(OFFLINE, "the leak sensor is offline, so I won't run water")
+            if leak.wet is None:
+                raise DeviceError(
+                    OFFLINE, "the leak sensor hasn't reported yet, so I won't run water"
+                )
+            if leak.wet:
+                raise RefusedError("the leak sensor is wet, so I won't run water")
+        level = self.devices.get(Role.BATH_LEVEL)
+        if level is not None and level.wet:
+            raise RefusedError("the bath already looks full")
+        thermometer = self.devices.get(Role.BATH_TEMPERATURE)
+        if thermometer is not None:
+            if thermometer.online is False:
+                raise DeviceError(OFFLINE, "the bath thermometer is offline")
+            reading = thermometer.temperature_c
+            if reading is not None and self.config.safety.too_hot(reading, target):
+                raise RefusedError(f"the water already reads {reading:g} degrees, which is too hot")
+
+    def _bath_stop(self, request: Request, now: datetime) -> None:
+        valve = self._usable(Role.BATH_VALVE)
+        _only(request.params, set())
+        if Role.BATH_VALVE not in self.timers and self.devices[Role.BATH_VALVE].on is False:
+            self._reply_ok(request.verb, request.transaction, {"was_filling": False})
+            return
+        self._out += valve.turn_off()
+        if self.bath.status == "filling":
+            self.bath.status = "stopped"
+
+        def closed(at: datetime) -> dict[str, Any]:
+            return {"was_filling": True}
+
+        self._expect(Role.BATH_VALVE, False, request, now, closed)
+
+    def _stop_bath_for(self, status: str, announcement: str, now: datetime) -> None:
+        valve = self._switch(Role.BATH_VALVE)
+        if valve is None or self.bath.status != "filling":
+            return
+        log.warning("closing the bath valve: %s", status)
+        self.bath.status = status
+        self._out += valve.turn_off()
+        timer = self.timers.get(Role.BATH_VALVE)
+        if timer is not None:
+            # Keep the record, expired, so the OFF is retried until the valve confirms.
+            self.timers[Role.BATH_VALVE] = Timer(
+                timer.device, timer.kind, timer.started, now + RETRY_OFF, timer.detail
+            )
+            self.store.put(self.timers[Role.BATH_VALVE])
+        self._say(announcement, now)
+        self._publish_state(now)
+
+    # --- announcements ---------------------------------------------------------------------
+
+    def _announce(self, request: Request, now: datetime) -> None:
+        _only(request.params, {"text"})
+        words = request.params.get("text")
+        if not isinstance(words, str) or not words.strip():
+            raise RequestError("text must be a non-empty string")
+        if len(words) > MAX_ANNOUNCEMENT:
+            raise RequestError(f"text must be at most {MAX_ANNOUNCEMENT} characters")
+        speaker = self._speaker()
+        if speaker is None:
+            raise DeviceError(NOT_CONFIGURED, "no speaker is set up")
+        if self.devices[Role.SPEAKER].online is False:
+            raise DeviceError(OFFLINE, "the speaker is offline")
+        say_id = self._say(words, now, transaction=request.transaction)
+        if not speaker.confirms:
+            self._reply_ok(request.verb, request.transaction, {"id": say_id, "confirmed": False})
+
+    def _say(self, words: str, now: datetime, transaction: str | None = None) -> str:
+        speaker = self._speaker()
+        say_id = f"{'req' if transaction else 'bridge'}-{next(self._say_ids)}"
+        if speaker is None:
+            log.info("no speaker for: %s", words)
+            return say_id
+        self._out += speaker.say(words, say_id)
+        if speaker.confirms and transaction is not None:
+            # Speech takes time: allow for reading the words aloud before calling it lost.
+            allowance = timedelta(seconds=5 + len(words) / 12)
+            self._says[say_id] = PendingSay(transaction, now + allowance)
+        return say_id
+
+    def _speaker(self) -> Speaker | None:
+        device = self.config.device(Role.SPEAKER)
+        return device.adapter if device is not None else None  # type: ignore[return-value]
+
+    # --- status ----------------------------------------------------------------------------
+
+    def _status(self, request: Request, now: datetime) -> None:
+        _only(request.params, set())
+        self._reply_ok(request.verb, request.transaction, self.snapshot(now))
+
+    def snapshot(self, now: datetime) -> dict[str, Any]:
+        """Describe devices, timers and the bath, as published on the state topic."""
+        heat = self.timers.get(Role.HEATING_PAD)
+        bath_timer = self.timers.get(Role.BATH_VALVE) if self.bath.status == "filling" else None
+        return {
+            "home": self.config.home,
+            "devices": {
+                device.name: {
+                    "role": device.role.value,
+                    "online": self.devices[device.role].online,
+                    "on": self.devices[device.role].on,
+                    "temperature_c": self.devices[device.role].temperature_c,
+                    "wet": self.devices[device.role].wet,
+                }
+                for device in self.config.devices
+            },
+            "heat": {
+                "running": heat is not None and heat.deadline > now,
+                "ends_at": _iso(heat.deadline) if heat else None,
+                "remaining_min": heat.remaining_minutes(now) if heat else 0,
+            },
+            "bath": {
+                "status": self.bath.status,
+                "target_c": self.bath.target_c,
+                "epsom": self.bath.epsom,
+                "ends_at": _iso(bath_timer.deadline) if bath_timer else None,
+                "remaining_min": bath_timer.remaining_minutes(now) if bath_timer else 0,
+            },
+            "timers": [
+                {"device": t.device, "kind": t.kind, "ends_at": _iso(t.deadline)}
+                for t in self.timers.values()
+            ],
+            "updated_at": _iso(now),
+        }
+
+    def _publish_state(self, now: datetime) -> None:
+        self._out.append(Message.json(self.topics.state, self.snapshot(now), retain=True))
+        self._next_state = now + STATE_REFRESH if self.timers else None
+
+    # --- devices ---------------------------------------------------------------------------
+
+    def _device_message(self, topic: str, payload: bytes, now: datetime) -> None:
+        for device in self.config.devices:
+            adapter = device.adapter
+            if isinstance(adapter, HermesSpeaker | TopicSpeaker):
+                finished = adapter.finished(topic, payload)
+                if finished is not None:
+                    self._said(finished)
+                continue
+            if topic not in adapter.subscriptions():
+                continue
+            observation = adapter.parse(topic, payload)
+            if observation is not None:
+                self._observe(device.role, observation, now)
+
+    def _observe(self, role: Role, observation: Observation, now: datetime) -> None:
+        state = self.devices[role]
+        before = (state.online, state.on, state.temperature_c, state.wet)
+        state.update(observation)
+        if observation.on is not None:
+            self._confirm(role, observation.on, now)
+            if role in (Role.HEATING_PAD, Role.BATH_VALVE):
+                self._reconcile_switch(role, observation.on, now)
+        if role is Role.BATH_TEMPERATURE and state.temperature_c is not None:
+            target = self.bath.target_c or self.config.safety.bath_default_c
+            if self.config.safety.too_hot(state.temperature_c, target):
+                self._stop_bath_for(
+                    "too_hot",
+                    f"The bath water reached {state.temperature_c:g} degrees, which is too hot, "
+                    "so I've stopped filling it.",
+                    now,
+                )
+        if role is Role.LEAK_SENSOR and state.wet:
+            self._stop_bath_for("leak", "The leak sensor is wet, so I've turned off the bath.", now)
+        if role is Role.BATH_LEVEL and state.wet:
+            self._bath_ready("the bath is full", now)
+        if before != (state.online, state.on, state.temperature_c, state.wet):
+            self._publish_state(now)
+
+    def _confirm(self, role: Role, on: bool, now: datetime) -> None:
+        for pending in [p for p in self._pending if p.role is role and p.want_on is on]:
+            self._pending.remove(pending)
+            data = pending.on_confirmed(now)
+            self._reply_ok(pending.verb, pending.transaction, data)
+
+    def _reconcile_switch(self, role: Role, on: bool, now: datetime) -> None:
+        timer = self.timers.get(role)
+        awaiting_on = any(p.role is role and p.want_on for p in self._pending)
+        if on and timer is None and not awaiting_on:
+            # Heat and water only ever run under a bridge timer: anything else is switched off.
+            log.warning("%s is on with no timer: switching it off", ROLE_NAMES[role])
+            switch = self._switch(role)
+            if switch is not None:
+                self._out += switch.turn_off()
+        elif not on and timer is not None and not awaiting_on:
+            self._drop_timer(role)
+            if role is Role.HEATING_PAD:
+                self.store.put_time(LAST_HEAT_END, now)
+                if timer.detail.get("expired") or timer.deadline <= now + DEADLINE_TOLERANCE:
+                    self._say("Your heating pad session is over.", now)
+            elif self.bath.status == "filling":
+                # The valve closed by itself (its own auto-off, or by hand).
+                self._bath_ready("the valve closed", now, close=False)
+
+    def _bath_ready(self, reason: str, now: datetime, close: bool = True) -> None:
+        if self.bath.status != "filling":
+            return
+        log.info("bath ready: %s", reason)
+        self.bath.status = "ready"
+        valve = self._switch(Role.BATH_VALVE)
+        if close and valve is not None:
+            self._out += valve.turn_off()
+        reading = self.devices.get(Role.BATH_TEMPERATURE)
+        temperature = reading.temperature_c if reading else None
+        words = "Your bath is ready"
+        words += f", at {temperature:.1f} degrees." if temperature is not None else "."
+        if self.bath.epsom:
+            words += " Add about two cups of Epsom salt and stir."
+        self._say(words, now)
+        self._publish_state(now)
+
+    def _timer_expired(self, role: Role, timer: Timer, now: datetime) -> None:
+        if role is Role.BATH_VALVE:
+            self._bath_ready("the fill time is up", now, close=False)
+        self._switch_off(role)
+        # Retry until the device confirms it is off (which drops the timer).
+        detail = {**timer.detail, "expired": True}
+        retry = Timer(timer.device, timer.kind, timer.started, now + RETRY_OFF, detail)
+        self.timers[role] = retry
+        self.store.put(retry)
+
+    def _switch_off(self, role: Role) -> None:
+        switch = self._switch(role)
+        if switch is not None:
+            self._out += switch.turn_off()
+
+    def _drop_timer(self, role: Role) -> None:
+        timer = self.timers.pop(role, None)
+        if timer is not None:
+            self.store.delete(timer.device)
+
+    def _said(self, say_id: str) -> None:
+        say = self._says.pop(say_id, None)
+        if say is not None:
+            self._reply_ok("announce", say.transaction, {"id": say_id, "confirmed": True})
+
+    def _expect(
+        self,
+        role: Role,
+        want_on: bool,
+        request: Request,
+        now: datetime,
+        on_confirmed: Callable[[datetime], dict[str, Any]],
+        on_timeout: Callable[[datetime], None] = lambda now: None,
+    ) -> None:
+        deadline = now + timedelta(seconds=self.config.safety.confirm_timeout_s)
+        self._pending.append(
+            Pending(
+                role, want_on, deadline, request.verb, request.transaction, on_confirmed, on_timeout
+            )
+        )
+        self._publish_state(now)
+
+    def _stop_everything(self, now: datetime) -> None:
+        for role in (Role.HEATING_PAD, Role.BATH_VALVE):
+            if self._switch(role) is not None:
+                self._run_internal(
+                    "heat/stop" if role is Role.HEATING_PAD else "bath/stop", {}, now
+                )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _switch(self, role: Role) -> Switch | None:
+        return self.config.switch(role)
+
+    def _usable(self, role: Role) -> Switch:
+        switch = self._switch(role)
+        if switch is None:
+            raise DeviceError(NOT_CONFIGURED, f"no {ROLE_NAMES[role][4:]} is set up")
+        if self.devices[role].online is False:
+            raise DeviceError(OFFLINE, f"{ROLE_NAMES[role]} is offline")
+        return switch
+
+    def _name(self, role: Role) -> str:
+        device = self.config.device(role)
+        assert device is not None
+        return device.name
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.config.timezone)
+
+    def _flush(self) -> list[Message]:
+        out, self._out = self._out, []
+        return out
+
+
+def _only(params: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(params) - allowed
+    if unknown:
+        raise RequestError(f"unknown parameter {sorted(unknown)[0]!r}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

@@ -1,0 +1,33 @@
+"""Exceptions raised by the home bridge; each carries the error code sent in replies."""
+
+
+class BridgeError(Exception):
+    """Base of every error the bridge raises."""
+
+    code = "error"
+
+
+class ConfigError(BridgeError):
+    """The bridge configuration is invalid; the message names the key."""
+
+    code = "config"
+
+
+class RequestError(BridgeError):
+    """A request is malformed or asks for something out of range."""
+
+    code = "invalid_request"
+
+
+class RefusedError(BridgeError):
+    """A safety rule refused a request; the message says which rule, in speakable words."""
+
+    code = "refused"
+
+
+class DeviceError(BridgeError):
+    """A device is missing, offline, busy or did not confirm."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

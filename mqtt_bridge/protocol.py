@@ -1,0 +1,121 @@
+"""The bridge's request/response protocol under `recovery/<home>/`, Zigbee2MQTT style."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mqtt_bridge.errors import BridgeError, RequestError
+from mqtt_bridge.messages import Message, parse_json
+
+VERBS = ("heat/start", "heat/stop", "bath/fill", "bath/stop", "announce", "status")
+MAX_TRANSACTION = 128
+
+OFFLINE = "device_offline"
+TIMEOUT = "device_timeout"
+NOT_CONFIGURED = "not_configured"
+BUSY = "busy"
+UNKNOWN_VERB = "unknown_verb"
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Every topic of one home."""
+
+    home: str
+
+    @property
+    def base(self) -> str:
+        return f"recovery/{self.home}"
+
+    @property
+    def requests(self) -> str:
+        """The subscription that catches every request."""
+        return f"{self.base}/request/#"
+
+    def request(self, verb: str) -> str:
+        return f"{self.base}/request/{verb}"
+
+    def response(self, verb: str) -> str:
+        return f"{self.base}/response/{verb}"
+
+    @property
+    def state(self) -> str:
+        return f"{self.base}/state"
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    def ha_command(self, name: str) -> str:
+        return f"{self.base}/ha/{name}"
+
+    def verb_of(self, topic: str) -> str | None:
+        """Return the verb of a request topic, or None for other topics."""
+        prefix = f"{self.base}/request/"
+        return topic[len(prefix) :] if topic.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class Request:
+    """A parsed request: its verb, the caller's transaction id and the parameters."""
+
+    verb: str
+    transaction: str | None
+    params: dict[str, Any]
+
+
+def parse_request(verb: str, payload: bytes) -> Request:
+    """Parse a request payload: a JSON object, or empty for verbs without parameters."""
+    document: Any = {} if not payload.strip() else parse_json(payload)
+    if not isinstance(document, dict):
+        raise RequestError("the request must be a JSON object")
+    transaction = document.pop("transaction", None)
+    if transaction is not None:
+        if not isinstance(transaction, str | int) or isinstance(transaction, bool):
+            raise RequestError("transaction must be a string")
+        transaction = str(transaction)
+        if not transaction or len(transaction) > MAX_TRANSACTION:
+            raise RequestError(f"transaction must be 1 to {MAX_TRANSACTION} characters")
+    request = Request(verb, transaction, document)
+    if verb not in VERBS:
+        raise UnknownVerb(request)
+    return request
+
+
+class UnknownVerb(RequestError):
+    """A request for a verb the bridge does not have."""
+
+    code = UNKNOWN_VERB
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(f"unknown request {request.verb!r}; known: {', '.join(VERBS)}")
+        self.request = request
+
+
+def transaction_of(payload: bytes) -> str | None:
+    """Best-effort: pull the transaction out of a payload that failed to parse fully."""
+    document = parse_json(payload)
+    if isinstance(document, dict) and isinstance(document.get("transaction"), str | int):
+        return str(document["transaction"])
+    return None
+
+
+def ok(topics: Topics, verb: str, transaction: str | None, data: dict[str, Any]) -> Message:
+    """Build a success reply."""
+    return Message.json(
+        topics.response(verb), {"transaction": transaction, "status": "ok", "data": data}
+    )
+
+
+def error(topics: Topics, verb: str, transaction: str | None, failure: BridgeError) -> Message:
+    """Build an error reply carrying the failure's code and speakable message."""
+    document = {
+        "transaction": transaction,
+        "status": "error",
+        "error": str(failure),
+        "code": failure.code,
+    }
+    # Unknown verbs may contain anything; answer on a fixed topic rather than echo it back.
+    topic = topics.response(verb if verb in VERBS else "error")
+    return Message.json(topic, document)
