@@ -48,7 +48,7 @@ def test_heat_over_the_limit_is_cut_to_the_limit(home: CoreHarness) -> None:
 def test_configured_limit_cannot_exceed_the_ceiling(tmp_path: Path) -> None:
     from mqtt_bridge.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="safety.heat.max_minutes"):
+    with pytest.raises(ConfigError, match=r"safety\.heat\.max_minutes"):
         CoreHarness(tmp_path, safety={"heat": {"max_minutes": 90}})
 
 

@@ -1,0 +1,117 @@
+"""Bridge configuration: errors name the key; secrets can come from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from bridge_support import home_document
+
+from mqtt_bridge.config import Role, load_config, parse_config
+from mqtt_bridge.errors import ConfigError
+
+
+def test_standard_home_parses(tmp_path: Path) -> None:
+    config = parse_config(home_document(), env={}, base=tmp_path)
+    assert config.home == "test_home"
+    assert {d.role for d in config.devices} == {
+        Role.HEATING_PAD,
+        Role.BATH_VALVE,
+        Role.BATH_TEMPERATURE,
+        Role.LEAK_SENSOR,
+        Role.SPEAKER,
+    }
+    assert config.safety.heat_max_minutes == 20
+    assert config.safety.fill_seconds == 600
+    assert config.database == tmp_path / "recovery-bridge.sqlite3"
+
+
+def test_password_comes_from_the_environment_and_is_never_shown(tmp_path: Path) -> None:
+    document = home_document(broker={"url": "mqtt://broker:1883", "username": "coach"})
+    config = parse_config(document, env={"RECOVERY_COACH_MQTT_PASSWORD": "s3cret"})
+    assert config.broker.password == "s3cret"
+    assert "s3cret" not in repr(config)
+
+
+def test_load_config_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(home_document()))
+    assert load_config(path, env={}).home == "test_home"
+    assert load_config(env={"RECOVERY_COACH_CONFIG": str(path)}).home == "test_home"
+    with pytest.raises(ConfigError, match="--config"):
+        load_config(env={})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"home": "Flat 3B"}, "home: 'Flat 3B' must match"),
+        ({"colour": "red"}, "colour: unknown key"),
+        ({"broker": {"url": "http://x"}}, "broker.url"),
+        ({"broker": {"url": "mqtt://x:notaport"}}, "broker.url: bad port"),
+        ({"broker": {"keepalive": 1}}, "broker.keepalive"),
+        ({"broker": {"ca_file": "missing.pem"}}, "broker.ca_file"),
+        ({"devices": {"pad": {"role": "toaster", "adapter": {}}}}, "devices.pad.role"),
+        (
+            {"devices": {"pad": {"role": "heating_pad", "adapter": {"type": "x10"}}}},
+            "devices.pad.adapter.type: must be one of",
+        ),
+        (
+            {"devices": {"pad": {"role": "heating_pad", "adapter": {"type": "tasmota"}}}},
+            "devices.pad.adapter.topic: is required",
+        ),
+        (
+            {"devices": {"pad": {"role": "heating_pad", "adapter": {"type": "hermes"}}}},
+            "a hermes adapter cannot be a heating_pad",
+        ),
+        (
+            {
+                "devices": {
+                    "pad": {
+                        "role": "heating_pad",
+                        "adapter": {"type": "tasmota", "topic": "p", "relay": "one"},
+                    }
+                }
+            },
+            "adapter.relay: must be a whole number",
+        ),
+        (
+            {
+                "devices": {
+                    "pad": {
+                        "role": "heating_pad",
+                        "adapter": {"type": "generic", "state_topic": "s"},
+                    }
+                }
+            },
+            "command_topic: a heating_pad needs one",
+        ),
+        (
+            {
+                "devices": {
+                    "a": {"role": "speaker", "adapter": {"type": "topic", "topic": "t"}},
+                    "b": {"role": "speaker", "adapter": {"type": "topic", "topic": "u"}},
+                }
+            },
+            "only one device may have role speaker",
+        ),
+        ({"safety": {"heat": {"max_minutes": 61}}}, "safety.heat.max_minutes: must be between"),
+        ({"safety": {"heat": {"default_minutes": 30}}}, "safety.heat.default_minutes"),
+        ({"safety": {"bath": {"max_c": 45}}}, "safety.bath.max_c: must be between 30 and 42"),
+        ({"safety": {"bath": {"fill_max_minutes": 60}}}, "safety.bath.fill_max_minutes"),
+        ({"safety": {"heat": {"quiet_hours": {"start": "late"}}}}, "quiet_hours"),
+        ({"safety": {"heat": {"warmth": 3}}}, "safety.heat.warmth: unknown key"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+    ],
+)
+def test_bad_settings_name_their_key(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(home_document(**changes), env={})
+    assert message in str(raised.value)
+
+
+def test_quiet_hours_can_be_turned_off() -> None:
+    config = parse_config(home_document(safety={"heat": {"quiet_hours": None}}), env={})
+    assert config.safety.quiet_hours is None
