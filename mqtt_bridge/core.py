@@ -117,6 +117,8 @@ class BridgeCore:
 
     config: BridgeConfig
     store: TimerStore
+    # Clock seconds per real second: waits for devices and speech are real-time allowances.
+    time_scale: float = 1.0
     topics: Topics = field(init=False)
     devices: dict[Role, DeviceState] = field(init=False)
     timers: dict[Role, Timer] = field(init=False, default_factory=dict)
@@ -502,7 +504,7 @@ class BridgeCore:
         self._out += speaker.say(words, say_id)
         if speaker.confirms and transaction is not None:
             # Speech takes time: allow for reading the words aloud before calling it lost.
-            allowance = timedelta(seconds=5 + len(words) / 12)
+            allowance = self._real(5 + len(words) / 12)
             self._says[say_id] = PendingSay(transaction, now + allowance)
         return say_id
 
@@ -671,7 +673,7 @@ class BridgeCore:
         on_confirmed: Callable[[datetime], dict[str, Any]],
         on_timeout: Callable[[datetime], None] = lambda now: None,
     ) -> None:
-        deadline = now + timedelta(seconds=self.config.safety.confirm_timeout_s)
+        deadline = now + self._real(self.config.safety.confirm_timeout_s)
         self._pending.append(
             Pending(
                 role, want_on, deadline, request.verb, request.transaction, on_confirmed, on_timeout
@@ -703,6 +705,9 @@ class BridgeCore:
         device = self.config.device(role)
         assert device is not None
         return device.name
+
+    def _real(self, seconds: float) -> timedelta:
+        return timedelta(seconds=seconds * self.time_scale)
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.config.timezone)

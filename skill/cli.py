@@ -13,6 +13,7 @@ from typing import Any
 import click
 from waitress.server import create_server
 
+from mqtt_bridge.cli import COMMANDS as BRIDGE_COMMANDS
 from skill.conversation import Conversation, Transport, TransportError, http_transport, plain_text
 from skill.errors import SkillError
 from skill.nlu import InteractionModel
@@ -155,6 +156,10 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+for command in BRIDGE_COMMANDS:
+    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

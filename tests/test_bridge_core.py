@@ -459,3 +459,14 @@ def test_timer_store_round_trip(tmp_path: Path) -> None:
     assert again.get_time("last_heat_end") == now
     again.delete("pad")
     assert again.timers() == []
+
+
+def test_waits_for_devices_are_real_time_under_a_scaled_clock(tmp_path: Path) -> None:
+    # At 60x, 3 real seconds for the plug to answer are 180 clock seconds.
+    home = CoreHarness(tmp_path)
+    home.core.time_scale = 60
+    home.request("heat/start", transaction="t")
+    home.advance(170)
+    assert home.replies("heat/start") == []
+    home.pad("ON")
+    assert home.replies("heat/start")[0]["status"] == "ok"

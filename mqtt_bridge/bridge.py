@@ -1,0 +1,148 @@
+"""The running bridge: the pure core driven by one worker thread, MQTT at the edge."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from mqtt_bridge.clock import SYSTEM_CLOCK, Clock
+from mqtt_bridge.config import BridgeConfig
+from mqtt_bridge.connection import MqttConnection
+from mqtt_bridge.core import BridgeCore
+from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.messages import Message
+from mqtt_bridge.protocol import Topics
+from mqtt_bridge.store import TimerStore
+
+log = logging.getLogger(__name__)
+# The worker wakes at least this often (real seconds), so a scaled clock stays responsive.
+MAX_SLEEP_S = 0.25
+FLUSH_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class _Connected:
+    pass
+
+
+@dataclass(frozen=True)
+class _Received:
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class _Stop:
+    pass
+
+
+Event = _Connected | _Received | _Stop
+
+
+class Bridge:
+    """Start/stop component: the constructor does no I/O; stop() turns heat and water off."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self._host, self._port = host, port
+        self._events: queue.Queue[Event] = queue.Queue()
+        self._store = TimerStore(config.database)
+        self._core: BridgeCore | None = None
+        self._connection: MqttConnection | None = None
+        self._worker: threading.Thread | None = None
+        self.stopped = threading.Event()
+
+    @property
+    def connected(self) -> threading.Event:
+        assert self._connection is not None, "start() first"
+        return self._connection.connected
+
+    def start(self) -> None:
+        """Open the timer store, reconcile timers, connect, and start the worker."""
+        self._store.open()
+        core = BridgeCore(self.config, self._store, time_scale=self.clock.scale)
+        self._core = core
+        topics = Topics(self.config.home)
+        client_id = self.config.broker.client_id or f"recovery-coach-bridge-{self.config.home}"
+        self._connection = MqttConnection(
+            self.config.broker,
+            client_id,
+            subscriptions=core.subscriptions,
+            on_message=lambda topic, payload: self._events.put(_Received(topic, payload)),
+            on_connect=lambda: self._events.put(_Connected()),
+            will=Message(topics.availability, "offline", retain=True),
+            host=self._host,
+            port=self._port,
+        )
+        initial = core.start(self.clock.now())
+        self._connection.start()
+        for message in initial:  # queued by paho until connected (QoS 1)
+            self._connection.publish(message)
+        self._worker = threading.Thread(target=self._run, name="bridge-core", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        """Switch heat and water off, publish 'offline', and disconnect."""
+        if self._worker is None:
+            return
+        self._events.put(_Stop())
+        self._worker.join(timeout=FLUSH_TIMEOUT_S + 2)
+        if self._connection is not None:
+            self._connection.stop()
+        self._store.close()
+        self._worker = None
+        self.stopped.set()
+
+    def _run(self) -> None:
+        assert self._core is not None and self._connection is not None
+        core, connection = self._core, self._connection
+        while True:
+            event = self._next_event(core.next_wakeup())
+            now = self.clock.now()
+            try:
+                out = self._handle(core, event, now)
+            except BridgeError as exc:
+                log.error("bridge error: %s", exc)
+                out = []
+            except Exception:  # the bridge must stay up whatever one message does
+                log.exception("unexpected error while handling %s", event)
+                out = []
+            infos = [connection.publish(message) for message in out]
+            if isinstance(event, _Stop):
+                for info in infos:
+                    try:
+                        info.wait_for_publish(timeout=FLUSH_TIMEOUT_S)
+                    except (RuntimeError, ValueError):
+                        log.error("could not deliver %s before stopping", info.mid)
+                return
+
+    def _handle(self, core: BridgeCore, event: Event | None, now: datetime) -> list[Message]:
+        if isinstance(event, _Stop):
+            return core.shutdown(now)
+        out: list[Message] = []
+        if isinstance(event, _Connected):
+            out += core.connected(now)
+        elif isinstance(event, _Received):
+            out += core.message(event.topic, event.payload, now)
+        return out + core.tick(now)
+
+    def _next_event(self, wakeup: datetime | None) -> Event | None:
+        timeout = MAX_SLEEP_S
+        if wakeup is not None:
+            seconds = (wakeup - self.clock.now()).total_seconds() / self.clock.scale
+            timeout = max(0.0, min(timeout, seconds))
+        try:
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None

@@ -1,0 +1,534 @@
+"""Simulated devices that behave like the real firmware, for tests and the demo.
+
+Each simulator is its own MQTT client with its own last will, as the real device is:
+- TasmotaPlug: cmnd/stat/tele topics; PulseTime (0.1 s steps up to 111, then seconds + 100) that a
+  Power ON restarts; LWT Online/Offline.
+- ShellySwitch (Gen2): RPC on <id>/rpc (Switch.Set with toggle_after, Switch.GetStatus), replies to
+  <src>/rpc, NotifyStatus on <id>/events/rpc, status on <id>/status/switch:N, <id>/online.
+- Zigbee2MqttSwitch: <base>/<name>/set with on_time, /get, state JSON, availability JSON.
+- Zigbee2MqttSensor: temperature / water_leak state JSON (retained, as with `retain: true`).
+- HermesSatellite: speaks hermes/tts/say for its site and answers hermes/tts/sayFinished.
+- BathModel: water warms toward the tap temperature and rises toward full while the valve is open.
+Timers run `scale` times faster than real time, matching the bridge's ScaledClock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from mqtt_bridge.adapters import (
+    GenericDevice,
+    HermesSpeaker,
+    ShellySwitch,
+    TasmotaSwitch,
+    TopicSpeaker,
+    Zigbee2MqttDevice,
+    pulse_seconds,
+)
+from mqtt_bridge.config import BridgeConfig, Role
+from mqtt_bridge.messages import parse_json, text
+
+log = logging.getLogger(__name__)
+EventSink = Callable[[str], None]
+
+
+class SimulatedDevice:
+    """A device with its own MQTT connection; subclasses map topics to handlers."""
+
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        *,
+        scale: float = 1.0,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self.name = name
+        self.scale = scale
+        self.responsive = True  # False: online, but ignores commands (a hung device)
+        self._host, self._port = host, port
+        self._on_event = on_event or (lambda line: None)
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.RLock()
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"sim-{name}-{id(self):x}", clean_session=True
+        )
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        will = self.will()
+        if will is not None:
+            self._client.will_set(will[0], will[1], qos=1, retain=True)
+        self._client.on_connect = self._connected
+        self._client.on_message = self._received
+        self.connected = threading.Event()
+
+    # Subclasses say what they listen to, how they announce themselves, and what they do.
+    def subscriptions(self) -> list[str]:
+        return []
+
+    def will(self) -> tuple[str, str] | None:
+        return None
+
+    def birth(self) -> list[tuple[str, str, bool]]:
+        return []
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        pass
+
+    def start(self) -> None:
+        """Connect and announce the device."""
+        self._client.connect_async(self._host, self._port, keepalive=15)
+        self._client.loop_start()
+
+    def stop(self, *, offline: bool = True) -> None:
+        """Disconnect; with offline, publish the last will first as a dropped device would."""
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers.clear()
+        will = self.will()
+        if offline and will is not None and self.connected.is_set():
+            self._client.publish(will[0], will[1], qos=1, retain=True).wait_for_publish(2)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.connected.clear()
+
+    def publish(self, topic: str, payload: Any, retain: bool = False) -> None:
+        body = payload if isinstance(payload, str) else json.dumps(payload)
+        self._client.publish(topic, body, qos=1, retain=retain)
+
+    def event(self, line: str) -> None:
+        self._on_event(f"{self.name}: {line}")
+
+    def after(self, device_seconds: float, action: Callable[[], None]) -> threading.Timer:
+        """Run `action` after a span of device time (scaled to real time)."""
+        timer = threading.Timer(device_seconds / self.scale, self._locked(action))
+        timer.daemon = True
+        with self._lock:
+            self._timers = [t for t in self._timers if t.is_alive()]
+            self._timers.append(timer)
+        timer.start()
+        return timer
+
+    def _locked(self, action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            with self._lock:
+                action()
+
+        return run
+
+    def _connected(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        if reason.is_failure:
+            return
+        topics = self.subscriptions()
+        if topics:
+            client.subscribe([(topic, 1) for topic in topics])
+        for topic, payload, retain in self.birth():
+            client.publish(topic, payload, qos=1, retain=retain)
+        self.connected.set()
+
+    def _received(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if not self.responsive:
+            return
+        with self._lock:
+            try:
+                self.handle(message.topic, bytes(message.payload))
+            except Exception:
+                log.exception("%s: simulator failed on %s", self.name, message.topic)
+
+
+class SimulatedSwitch(SimulatedDevice):
+    """A switch with an output and an optional device-side off timer."""
+
+    def __init__(self, name: str, host: str, port: int, **kw: Any) -> None:
+        super().__init__(name, host, port, **kw)
+        self.on = False
+        self.on_changed: list[Callable[[bool], None]] = []
+        self._off_timer: threading.Timer | None = None
+
+    def set_output(self, on: bool, auto_off_s: float = 0, reason: str = "") -> None:
+        if self._off_timer is not None:
+            self._off_timer.cancel()
+            self._off_timer = None
+        changed = on != self.on
+        self.on = on
+        if on and auto_off_s > 0:
+            self._off_timer = self.after(
+                auto_off_s, lambda: self.set_output(False, reason="auto-off")
+            )
+        if changed:
+            self.event(f"{'ON' if on else 'OFF'}{f' ({reason})' if reason else ''}")
+            for listener in self.on_changed:
+                listener(on)
+        self.report()
+
+    def report(self) -> None:
+        pass
+
+    def press(self, on: bool) -> None:
+        """Someone switches the device by hand."""
+        with self._lock:
+            self.set_output(on, reason="by hand")
+
+
+class TasmotaPlug(SimulatedSwitch):
+    """A Tasmota smart plug."""
+
+    def __init__(self, topic: str, host: str, port: int, **kw: Any) -> None:
+        self.topic = topic
+        super().__init__(topic, host, port, **kw)
+        self.pulse_time = 0
+
+    def subscriptions(self) -> list[str]:
+        return [f"cmnd/{self.topic}/#"]
+
+    def will(self) -> tuple[str, str]:
+        return (f"tele/{self.topic}/LWT", "Offline")
+
+    def birth(self) -> list[tuple[str, str, bool]]:
+        return [(f"tele/{self.topic}/LWT", "Online", True)]
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        command = topic.rsplit("/", 1)[-1].upper()
+        value = text(payload).upper()
+        if command in ("POWER", "POWER1"):
+            if value in ("ON", "1"):
+                self.set_output(True, pulse_seconds(self.pulse_time))
+            elif value in ("OFF", "0"):
+                self.set_output(False)
+            elif value == "TOGGLE":
+                self.set_output(not self.on, pulse_seconds(self.pulse_time))
+            else:
+                self.report()
+        elif command in ("PULSETIME", "PULSETIME1"):
+            if value:
+                self.pulse_time = max(0, min(64900, int(value)))
+            remaining = max(0, self.pulse_time)
+            self.publish(
+                f"stat/{self.topic}/RESULT",
+                {"PulseTime1": {"Set": self.pulse_time, "Remaining": remaining}},
+            )
+
+    def report(self) -> None:
+        state = "ON" if self.on else "OFF"
+        self.publish(f"stat/{self.topic}/RESULT", {"POWER": state})
+        self.publish(f"stat/{self.topic}/POWER", state)
+
+
+class ShellyGen2Switch(SimulatedSwitch):
+    """A Shelly Plus/Pro switch (Gen2 RPC over MQTT)."""
+
+    def __init__(self, device_id: str, host: str, port: int, switch_id: int = 0, **kw: Any) -> None:
+        self.device_id = device_id
+        self.switch_id = switch_id
+        super().__init__(device_id, host, port, **kw)
+        self._timer_started: float | None = None
+        self._timer_duration: float | None = None
+
+    def subscriptions(self) -> list[str]:
+        return [f"{self.device_id}/rpc"]
+
+    def will(self) -> tuple[str, str]:
+        return (f"{self.device_id}/online", "false")
+
+    def birth(self) -> list[tuple[str, str, bool]]:
+        return [(f"{self.device_id}/online", "true", True)]
+
+    def status(self) -> dict[str, Any]:
+        status: dict[str, Any] = {
+            "id": self.switch_id,
+            "source": "MQTT",
+            "output": self.on,
+            "apower": 0.0,
+            "temperature": {"tC": 41.2},
+        }
+        if self.on and self._timer_duration:
+            status["timer_started_at"] = self._timer_started
+            status["timer_duration"] = self._timer_duration
+        return status
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        request = parse_json(payload)
+        if not isinstance(request, dict):
+            return
+        params = request.get("params") or {}
+        method = request.get("method")
+        result: dict[str, Any]
+        if method == "Switch.Set" and params.get("id", 0) == self.switch_id:
+            was_on = self.on
+            after = float(params.get("toggle_after") or 0)
+            self._timer_started = time.time() if after else None
+            self._timer_duration = after or None
+            self.set_output(bool(params.get("on")), after)
+            result = {"was_on": was_on}
+        elif method == "Switch.GetStatus" and params.get("id", 0) == self.switch_id:
+            result = self.status()
+        else:
+            result = {}
+        source = request.get("src")
+        if source:
+            reply = {
+                "id": request.get("id"),
+                "src": self.device_id,
+                "dst": source,
+                "result": result,
+            }
+            self.publish(f"{source}/rpc", reply)
+
+    def report(self) -> None:
+        component = f"switch:{self.switch_id}"
+        self.publish(f"{self.device_id}/status/{component}", self.status())
+        notify = {
+            "src": self.device_id,
+            "method": "NotifyStatus",
+            "params": {"ts": time.time(), component: {"id": self.switch_id, "output": self.on}},
+        }
+        self.publish(f"{self.device_id}/events/rpc", notify)
+
+
+class Zigbee2MqttSwitch(SimulatedSwitch):
+    """A Zigbee plug or valve behind Zigbee2MQTT."""
+
+    def __init__(
+        self, friendly_name: str, host: str, port: int, base_topic: str = "zigbee2mqtt", **kw: Any
+    ) -> None:
+        self.topic = f"{base_topic}/{friendly_name}"
+        super().__init__(friendly_name, host, port, **kw)
+
+    def subscriptions(self) -> list[str]:
+        return [f"{self.topic}/set", f"{self.topic}/get"]
+
+    def will(self) -> tuple[str, str]:
+        return (f"{self.topic}/availability", json.dumps({"state": "offline"}))
+
+    def birth(self) -> list[tuple[str, str, bool]]:
+        return [(f"{self.topic}/availability", json.dumps({"state": "online"}), True)]
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        request = parse_json(payload)
+        if topic.endswith("/get"):
+            self.report()
+            return
+        state = request.get("state") if isinstance(request, dict) else text(payload)
+        on_time = float(request.get("on_time") or 0) if isinstance(request, dict) else 0
+        word = str(state).upper()
+        if word == "TOGGLE":
+            word = "OFF" if self.on else "ON"
+        if word in ("ON", "OFF"):
+            self.set_output(word == "ON", on_time)
+
+    def report(self) -> None:
+        self.publish(self.topic, {"state": "ON" if self.on else "OFF", "linkquality": 120})
+
+
+class Zigbee2MqttSensor(SimulatedDevice):
+    """A Zigbee thermometer or water sensor behind Zigbee2MQTT (state retained)."""
+
+    def __init__(
+        self,
+        friendly_name: str,
+        host: str,
+        port: int,
+        base_topic: str = "zigbee2mqtt",
+        *,
+        temperature_c: float | None = None,
+        wet: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        self.topic = f"{base_topic}/{friendly_name}"
+        super().__init__(friendly_name, host, port, **kw)
+        self.temperature_c = temperature_c
+        self.wet = wet
+
+    def will(self) -> tuple[str, str]:
+        return (f"{self.topic}/availability", json.dumps({"state": "offline"}))
+
+    def birth(self) -> list[tuple[str, str, bool]]:
+        return [
+            (f"{self.topic}/availability", json.dumps({"state": "online"}), True),
+            (self.topic, json.dumps(self.state()), True),
+        ]
+
+    def state(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"battery": 97, "linkquality": 110}
+        if self.temperature_c is not None:
+            document["temperature"] = round(self.temperature_c, 1)
+        if self.wet is not None:
+            document["water_leak"] = self.wet
+        return document
+
+    def set(self, *, temperature_c: float | None = None, wet: bool | None = None) -> None:
+        """Change the reading and report it."""
+        with self._lock:
+            if temperature_c is not None:
+                self.temperature_c = temperature_c
+            if wet is not None and wet != self.wet:
+                self.wet = wet
+                self.event("WET" if wet else "dry")
+            self.publish(self.topic, self.state(), retain=True)
+
+
+class HermesSatellite(SimulatedDevice):
+    """A Rhasspy-style satellite: 'speaks' (logs) and answers sayFinished."""
+
+    WORDS_PER_SECOND = 2.5
+
+    def __init__(self, site_id: str, host: str, port: int, **kw: Any) -> None:
+        self.site_id = site_id
+        super().__init__(f"speaker[{site_id}]", host, port, **kw)
+        self.spoken: list[str] = []
+
+    def subscriptions(self) -> list[str]:
+        return ["hermes/tts/say"]
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        request = parse_json(payload)
+        if not isinstance(request, dict) or request.get("siteId", "default") != self.site_id:
+            return
+        words = str(request.get("text", ""))
+        self.spoken.append(words)
+        self.event(f'"{words}"')
+        finished = {
+            "id": request.get("id"),
+            "siteId": self.site_id,
+            "sessionId": request.get("sessionId"),
+        }
+        duration = max(1.0, len(words.split()) / self.WORDS_PER_SECOND)
+        self.after(duration, lambda: self.publish("hermes/tts/sayFinished", finished))
+
+
+class BathModel:
+    """Tap water fills the tub and warms it while the valve is open."""
+
+    def __init__(
+        self,
+        valve: SimulatedSwitch,
+        *,
+        thermometer: Zigbee2MqttSensor | None,
+        level: Zigbee2MqttSensor | None,
+        tap_c: float = 39.0,
+        start_c: float = 20.0,
+        tub_litres: float = 150.0,
+        flow_litres_per_minute: float = 15.0,
+        tick_s: float = 0.1,
+    ) -> None:
+        self.valve, self.thermometer, self.level = valve, thermometer, level
+        self.tap_c, self.water_c = tap_c, start_c
+        self.litres = 0.0
+        self.tub_litres, self.flow = tub_litres, flow_litres_per_minute
+        self._tick_s = tick_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bath-model", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        last_reported = None
+        while not self._stop.wait(self._tick_s):
+            if not self.valve.on:
+                continue
+            minutes = self._tick_s * self.valve.scale / 60
+            added = self.flow * minutes
+            # Mixing: the tub moves toward tap temperature in proportion to the water added.
+            self.water_c += (self.tap_c - self.water_c) * added / max(self.litres + added, 1e-9)
+            self.litres = min(self.tub_litres, self.litres + added)
+            reading = round(self.water_c, 1)
+            if self.thermometer is not None and reading != last_reported:
+                last_reported = reading
+                self.thermometer.set(temperature_c=reading)
+            if self.level is not None and self.litres >= self.tub_litres and not self.level.wet:
+                self.level.set(wet=True)
+
+
+class SimulatedHome:
+    """The simulators for every device in a bridge configuration."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        host: str,
+        port: int,
+        *,
+        scale: float = 1.0,
+        on_event: EventSink | None = None,
+        tap_c: float = 39.0,
+    ) -> None:
+        self.devices: dict[Role, SimulatedDevice] = {}
+        kw: dict[str, Any] = {"scale": scale, "on_event": on_event}
+        for device in config.devices:
+            adapter = device.adapter
+            simulator: SimulatedDevice | None = None
+            if isinstance(adapter, TasmotaSwitch):
+                simulator = TasmotaPlug(adapter.topic, host, port, **kw)
+            elif isinstance(adapter, ShellySwitch):
+                simulator = ShellyGen2Switch(adapter.device_id, host, port, adapter.switch_id, **kw)
+            elif isinstance(adapter, Zigbee2MqttDevice) and device.role in (
+                Role.HEATING_PAD,
+                Role.BATH_VALVE,
+            ):
+                simulator = Zigbee2MqttSwitch(
+                    adapter.friendly_name, host, port, adapter.base_topic, **kw
+                )
+            elif isinstance(adapter, Zigbee2MqttDevice):
+                initial: dict[str, Any] = (
+                    {"temperature_c": 20.0}
+                    if device.role is Role.BATH_TEMPERATURE
+                    else {"wet": False}
+                )
+                simulator = Zigbee2MqttSensor(
+                    adapter.friendly_name, host, port, adapter.base_topic, **initial, **kw
+                )
+            elif isinstance(adapter, HermesSpeaker):
+                simulator = HermesSatellite(adapter.site_id, host, port, **kw)
+            elif isinstance(adapter, GenericDevice | TopicSpeaker):
+                log.info("no simulator for generic device %s", device.name)
+            if simulator is not None:
+                self.devices[device.role] = simulator
+        self.bath: BathModel | None = None
+        valve = self.devices.get(Role.BATH_VALVE)
+        if isinstance(valve, SimulatedSwitch):
+            thermometer = self.devices.get(Role.BATH_TEMPERATURE)
+            level = self.devices.get(Role.BATH_LEVEL)
+            self.bath = BathModel(
+                valve,
+                thermometer=thermometer if isinstance(thermometer, Zigbee2MqttSensor) else None,
+                level=level if isinstance(level, Zigbee2MqttSensor) else None,
+                tap_c=tap_c,
+                tub_litres=config.safety.tub_litres,
+                flow_litres_per_minute=config.safety.flow_litres_per_minute,
+            )
+
+    def __getitem__(self, role: Role) -> Any:
+        return self.devices[role]
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Connect every simulator and wait until all are online."""
+        for simulator in self.devices.values():
+            simulator.start()
+        deadline = time.monotonic() + timeout
+        for simulator in self.devices.values():
+            if not simulator.connected.wait(max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"simulator {simulator.name} did not connect")
+        if self.bath is not None:
+            self.bath.start()
+
+    def stop(self) -> None:
+        """Disconnect every simulator."""
+        if self.bath is not None:
+            self.bath.stop()
+        for simulator in self.devices.values():
+            simulator.stop(offline=False)
