@@ -48,7 +48,7 @@ EPSOM = {"grams": 500, "cups": 2}
 HA_STATUS = "homeassistant/status"
 KIND_ROLES = {HEAT: Role.HEATING_PAD, BATH: Role.BATH_VALVE}
 # A device switching itself off this close to the deadline is its own auto-off doing its job.
-DEADLINE_TOLERANCE = timedelta(seconds=5)
+DEADLINE_TOLERANCE_S = 5.0
 
 ROLE_NAMES: dict[Role, str] = {
     Role.HEATING_PAD: "the heating pad",
@@ -616,7 +616,8 @@ class BridgeCore:
             self._drop_timer(role)
             if role is Role.HEATING_PAD:
                 self.store.put_time(LAST_HEAT_END, now)
-                if timer.detail.get("expired") or timer.deadline <= now + DEADLINE_TOLERANCE:
+                near = timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
+                if timer.detail.get("expired") or near:
                     self._say("Your heating pad session is over.", now)
             elif self.bath.status == "filling":
                 # The valve closed by itself (its own auto-off, or by hand).

@@ -1,0 +1,133 @@
+"""Integration helpers: a bridge, simulated devices and a client on a real Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import yaml
+from bridge_support import home_document
+from paho.mqtt.enums import CallbackAPIVersion
+
+from mqtt_bridge.broker import MosquittoBroker
+from mqtt_bridge.config import BridgeConfig, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 5.0, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
+
+
+def integration_document(broker: MosquittoBroker, tmp_path: Path, **changes: Any) -> dict[str, Any]:
+    document = home_document(**changes)
+    document["broker"] = {"url": broker.url, "keepalive": 5}
+    document["database"] = str(tmp_path / "bridge.sqlite3")
+    safety = document.setdefault("safety", {})
+    safety.setdefault("heat", {}).update({"quiet_hours": None, "min_gap_minutes": 0})
+    safety.setdefault("confirm_timeout_s", 2)
+    return document
+
+
+def integration_config(broker: MosquittoBroker, tmp_path: Path, **changes: Any) -> BridgeConfig:
+    return parse_config(integration_document(broker, tmp_path, **changes), env={})
+
+
+class Spy:
+    """A plain MQTT client that records everything on some topics."""
+
+    def __init__(self, broker: MosquittoBroker, *topics: str) -> None:
+        self.messages: list[tuple[str, str, bool]] = []
+        self._lock = threading.Lock()
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"spy-{id(self):x}")
+        ready = threading.Event()
+
+        def connected(client: mqtt.Client, *args: Any) -> None:
+            if topics:
+                client.subscribe([(topic, 1) for topic in topics])
+            else:
+                ready.set()
+
+        def subscribed(*args: Any) -> None:
+            ready.set()
+
+        def received(client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+            with self._lock:
+                self.messages.append((message.topic, message.payload.decode(), message.retain))
+
+        self._client.on_connect = connected
+        self._client.on_subscribe = subscribed
+        self._client.on_message = received
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+        assert ready.wait(5), "spy did not subscribe"
+
+    def on(self, topic: str) -> list[str]:
+        with self._lock:
+            return [payload for t, payload, _ in self.messages if t == topic]
+
+    def publish(self, topic: str, payload: str) -> None:
+        self._client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+class BridgeProcess:
+    """`recovery-coach bridge` as a separate process, to kill and restart."""
+
+    def __init__(self, document: dict[str, Any], tmp_path: Path, scale: float, origin: float):
+        self.config_file = tmp_path / "bridge.yaml"
+        self.config_file.write_text(yaml.safe_dump(document))
+        self.scale, self.origin = scale, origin
+        self.process: subprocess.Popen[str] | None = None
+        self.log = tmp_path / "bridge.log"
+
+    def start(self, broker: MosquittoBroker) -> None:
+        spy = Spy(broker, "recovery/test_home/availability")
+        command = [
+            sys.executable,
+            "-m",
+            "skill.cli",
+            "bridge",
+            "--config",
+            str(self.config_file),
+            "--time-scale",
+            str(self.scale),
+            "--time-origin",
+            str(self.origin),
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        ok = wait_until(lambda: "online" in spy.on("recovery/test_home/availability")[-1:], 15)
+        spy.stop()
+        assert ok, f"bridge did not come online: {self.log.read_text()}"
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(5)
+
+    def terminate(self) -> int:
+        assert self.process is not None
+        self.process.terminate()
+        return self.process.wait(10)
