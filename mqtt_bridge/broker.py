@@ -35,11 +35,21 @@ def free_port() -> int:
 class MosquittoBroker:
     """A Mosquitto of our own on loopback: no persistence, anonymous, on a free port."""
 
-    def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", *, extra: str = ""
+    ) -> None:
         self.host = host
+        self.extra = extra  # more lines for the listener, such as cafile/certfile/keyfile
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="recovery-mosquitto-")
+        # Run as root, Mosquitto drops to its own user before reading certificates.
+        Path(self._dir.name).chmod(0o755)
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def directory(self) -> Path:
+        """The broker's private folder (readable by the mosquitto user), e.g. for TLS files."""
+        return Path(self._dir.name)
 
     @property
     def url(self) -> str:
@@ -51,7 +61,7 @@ class MosquittoBroker:
         # Mosquitto 2 binds only to localhost without a listener line; ours names one.
         config.write_text(
             f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\n"
-            "log_dest stderr\nlog_type error\nlog_type warning\n"
+            f"{self.extra}\nlog_dest stderr\nlog_type error\nlog_type warning\n"
         )
         log = (Path(self._dir.name) / "mosquitto.log").open("ab")
         self._process = subprocess.Popen(

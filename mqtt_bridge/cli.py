@@ -19,8 +19,6 @@ from mqtt_bridge.config import BridgeConfig, load_config
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.simulators import SimulatedHome
 
-EMBEDDED_PORT = 1883
-
 config_option = click.option(
     "--config", type=click.Path(path_type=Path), help="Bridge config (or $RECOVERY_COACH_CONFIG)."
 )
@@ -54,7 +52,7 @@ def _wait_for_signal() -> None:
 def _endpoint(config: BridgeConfig) -> tuple[str, int, MosquittoBroker | None]:
     if not config.broker.embedded:
         return config.broker.host, config.broker.port, None
-    broker = MosquittoBroker(port=EMBEDDED_PORT)
+    broker = MosquittoBroker(port=config.broker.port, host=config.broker.host)
     try:
         broker.start()
     except BridgeError as exc:

@@ -33,6 +33,7 @@ ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 HOME_ID = re.compile(r"^[a-z0-9_-]+$")
 EMBEDDED = "embedded"
+EMBEDDED_DEFAULT = "embedded://127.0.0.1:1883"
 
 
 class Role(StrEnum):
@@ -62,17 +63,18 @@ class BrokerConfig:
     key_file: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.url != EMBEDDED:
-            parts = urlsplit(self.url)
-            if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-                raise ConfigError(
-                    f"broker.url: {self.url!r} must be mqtt://host:port, mqtts://host:port "
-                    "or 'embedded'"
-                )
-            try:
-                parts.port  # noqa: B018 - parsing the port validates it
-            except ValueError as exc:
-                raise ConfigError(f"broker.url: bad port in {self.url!r}") from exc
+        if self.url == EMBEDDED:
+            object.__setattr__(self, "url", EMBEDDED_DEFAULT)
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("mqtt", "mqtts", "embedded") or not parts.hostname:
+            raise ConfigError(
+                f"broker.url: {self.url!r} must be mqtt://host:port, mqtts://host:port, "
+                "embedded or embedded://host:port"
+            )
+        try:
+            parts.port  # noqa: B018 - parsing the port validates it
+        except ValueError as exc:
+            raise ConfigError(f"broker.url: bad port in {self.url!r}") from exc
         if not 5 <= self.keepalive <= 3600:
             raise ConfigError("broker.keepalive: must be 5 to 3600 seconds")
         if (self.cert_file is None) != (self.key_file is None):
@@ -80,7 +82,8 @@ class BrokerConfig:
 
     @property
     def embedded(self) -> bool:
-        return self.url == EMBEDDED
+        """Tell whether the bridge runs its own private Mosquitto."""
+        return urlsplit(self.url).scheme == "embedded"
 
     @property
     def tls(self) -> bool:
