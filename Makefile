@@ -41,7 +41,7 @@ lint: venv
 test: venv mosquitto lint
 	$(BIN)/pytest
 
-demo: venv
+demo: venv mosquitto
 	$(BIN)/recovery-coach demo
 
 bench: venv

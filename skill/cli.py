@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from waitress.server import create_server
 
 from mqtt_bridge.cli import COMMANDS as BRIDGE_COMMANDS
 from skill.conversation import Conversation, Transport, TransportError, http_transport, plain_text
+from skill.demo import run_demo
 from skill.errors import SkillError
 from skill.nlu import InteractionModel
 from skill.persistence import SQLitePersistenceAdapter
@@ -133,29 +132,17 @@ def _chat(conversation: Conversation) -> None:
 
 @main.command()
 @click.option("--locale", type=LOCALES, default="en-US", show_default=True)
-@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
-def demo(locale: str, config: Path | None) -> None:
-    """Start the skill server locally and chat with it over HTTP."""
-    settings = _settings(config, verify_requests=False)
-    logging.getLogger("skill.web").setLevel(logging.ERROR)
-    port = _free_port()
-    server = create_server(create_app(settings), host="127.0.0.1", port=port, threads=4)
-    url = f"http://127.0.0.1:{port}/alexa"
-    thread = threading.Thread(target=server.run, name="skill-server", daemon=True)
-    thread.start()
-    click.echo(f"Skill server (verification off, local only) on {url}")
-    click.echo(f"Your runs are kept in {settings.database}\n")
-    try:
-        _chat(Conversation(InteractionModel.load(locale), http_transport(url), locale))
-    finally:
-        server.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+@click.option("--config", type=click.Path(path_type=Path), help="Skill settings file (YAML).")
+@click.option(
+    "--time-scale",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="How much faster time runs in the simulated home.",
+)
+def demo(locale: str, config: Path | None, time_scale: float) -> None:
+    """Run the skill, a private broker, simulated devices and the bridge; chat with it."""
+    run_demo(locale, _settings(config, verify_requests=False), time_scale)
 
 
 for command in BRIDGE_COMMANDS:
