@@ -115,3 +115,11 @@ def test_bad_settings_name_their_key(changes: dict[str, Any], message: str) -> N
 def test_quiet_hours_can_be_turned_off() -> None:
     config = parse_config(home_document(safety={"heat": {"quiet_hours": None}}), env={})
     assert config.safety.quiet_hours is None
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "bridge.yaml"
+    config = load_config(example, env={"RECOVERY_COACH_MQTT_PASSWORD": "x"})
+    assert config.home == "flat_3b"
+    assert len(config.devices) == 5
+    assert config.safety.fill_seconds == 600
