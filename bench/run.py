@@ -1,4 +1,4 @@
-"""Measure Recovery Coach's latency: the plan engine, dispatch, verification and the real server.
+"""Measure Recovery Coach's latency: plan engine, dispatch, verification, server and bridge.
 
 Run with `make bench`. Prints median and 95th percentile per operation; the budget column is
 what we aim for (Alexa allows about 8 s per answer; we want the skill's share to be tiny).
@@ -25,6 +25,11 @@ from envelopes import intent  # noqa: E402
 from pki import Authority  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
+from mqtt_bridge.bridge import Bridge  # noqa: E402
+from mqtt_bridge.broker import MosquittoBroker  # noqa: E402
+from mqtt_bridge.client import BridgeClient  # noqa: E402
+from mqtt_bridge.config import parse_config  # noqa: E402
+from mqtt_bridge.simulators import SimulatedHome  # noqa: E402
 from routines import BodyArea, RunContext, build_plan  # noqa: E402
 from skill.persistence import SQLitePersistenceAdapter  # noqa: E402
 from skill.service import SkillService, build_skill  # noqa: E402
@@ -107,7 +112,48 @@ def main() -> int:
             measure("HTTP POST /alexa via waitress (loopback)", http_round_trip, 300, 50)
         )
         server.close()
+        results += bench_bridge(Path(tmp))
     return 0 if all(results) else 1
+
+
+def bench_bridge(folder: Path) -> list[bool]:
+    """Round trips through a real Mosquitto: status, and a heat start the plug confirms."""
+    broker = MosquittoBroker()
+    broker.start()
+    document = {
+        "home": "bench",
+        "database": str(folder / "bridge.sqlite3"),
+        "broker": {"url": broker.url},
+        "devices": {
+            "heating_pad": {"role": "heating_pad", "adapter": {"type": "tasmota", "topic": "pad"}}
+        },
+        "safety": {"heat": {"quiet_hours": None, "min_gap_minutes": 0}},
+    }
+    config = parse_config(document, env={})
+    devices = SimulatedHome(config, broker.host, broker.port)
+    bridge = Bridge(config)
+    client = BridgeClient(config.broker, config.home)
+    try:
+        devices.start()
+        bridge.start()
+        bridge.connected.wait(5)
+        client.start()
+
+        def status() -> None:
+            assert client.request("status")["status"] == "ok"
+
+        def heat_start_confirmed() -> None:
+            assert client.request("heat/start", {"minutes": 20})["status"] == "ok"
+
+        return [
+            measure("bridge status round trip (Mosquitto)", status, 300, 20),
+            measure("heat/start confirmed by the plug", heat_start_confirmed, 200, 50),
+        ]
+    finally:
+        client.stop()
+        bridge.stop()
+        devices.stop()
+        broker.close()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,20 @@ from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.messages import Message
 
 log = logging.getLogger(__name__)
+
+
+def disable_nagle(client: mqtt.Client) -> None:
+    """Send small MQTT packets at once.
+
+    With Nagle's algorithm on either side, each QoS 1 hop waited ~44 ms for a delayed ACK here
+    (a bridge round trip took 88 ms instead of 0.5 ms; see bench/run.py).
+    """
+
+    def nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    client.on_socket_open = nodelay
 
 
 class MqttConnection:
@@ -57,6 +72,7 @@ class MqttConnection:
             )
         if will is not None:
             client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+        disable_nagle(client)
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_message = self._received

@@ -34,6 +34,7 @@ from mqtt_bridge.adapters import (
     pulse_seconds,
 )
 from mqtt_bridge.config import BridgeConfig, Role
+from mqtt_bridge.connection import disable_nagle
 from mqtt_bridge.messages import parse_json, text
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class SimulatedDevice:
             CallbackAPIVersion.VERSION2, client_id=f"sim-{name}-{id(self):x}", clean_session=True
         )
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        disable_nagle(self._client)
         will = self.will()
         if will is not None:
             self._client.will_set(will[0], will[1], qos=1, retain=True)

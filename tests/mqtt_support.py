@@ -18,6 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.config import BridgeConfig, parse_config
+from mqtt_bridge.connection import disable_nagle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +68,7 @@ class Spy:
             with self._lock:
                 self.messages.append((message.topic, message.payload.decode(), message.retain))
 
+        disable_nagle(self._client)
         self._client.on_connect = connected
         self._client.on_subscribe = subscribed
         self._client.on_message = received
