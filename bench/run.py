@@ -122,7 +122,7 @@ def bench_bridge(folder: Path) -> list[bool]:
     broker.start()
     document = {
         "home": "bench",
-        "database": str(folder / "bridge.sqlite3"),
+        "timer_database": str(folder / "bridge.sqlite3"),
         "broker": {"url": broker.url},
         "devices": {
             "heating_pad": {"role": "heating_pad", "adapter": {"type": "tasmota", "topic": "pad"}}

@@ -32,6 +32,11 @@ from mqtt_bridge.safety import QuietHours, SafetyLimits
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 HOME_ID = re.compile(r"^[a-z0-9_-]+$")
+BRIDGE_KEYS = frozenset(
+    {"home", "broker", "devices", "safety", "timer_database", "timezone", "homeassistant"}
+)
+# The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
+SKILL_KEYS = frozenset({"skill_id", "database", "certificate_timeout_s", "server"})
 EMBEDDED = "embedded"
 EMBEDDED_DEFAULT = "embedded://127.0.0.1:1883"
 
@@ -115,7 +120,7 @@ class BridgeConfig:
     broker: BrokerConfig = field(default_factory=BrokerConfig)
     devices: tuple[Device, ...] = ()
     safety: SafetyLimits = field(default_factory=SafetyLimits)
-    database: Path = Path("recovery-bridge.sqlite3")
+    database: Path = field(default_factory=lambda: default_timer_database())
     timezone: ZoneInfo | None = None
     homeassistant: bool = True
     discovery_prefix: str = "homeassistant"
@@ -136,6 +141,12 @@ class BridgeConfig:
         """Return the switch adapter for a role."""
         device = self.device(role)
         return device.adapter if device is not None else None  # type: ignore[return-value]
+
+
+def default_timer_database() -> Path:
+    """Return the timer database's default place, following the XDG base directory convention."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "recovery-coach" / "bridge.sqlite3"
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> BridgeConfig:
@@ -160,14 +171,13 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> BridgeConfig:
     """Build the configuration from a parsed YAML document."""
     top = _mapping(document, "(top level)")
-    _known(
-        top, "", {"home", "broker", "devices", "safety", "database", "timezone", "homeassistant"}
-    )
+    _known(top, "", set(BRIDGE_KEYS | SKILL_KEYS))
     if "home" not in top:
         raise ConfigError("home: is required (an id such as 'flat_3b')")
     ha = _mapping(top.get("homeassistant") or {}, "homeassistant")
     _known(ha, "homeassistant.", {"enabled", "discovery_prefix"})
-    database = Path(str(top.get("database", "recovery-bridge.sqlite3"))).expanduser()
+    raw_database = top.get("timer_database")
+    database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
     return BridgeConfig(
         home=str(top["home"]),
         broker=_broker(top.get("broker") or {}, env, base),

@@ -89,7 +89,11 @@ class Home:
         self.broker = MosquittoBroker()
         self.clock = ScaledClock(scale)
         self.echo = echo
-        document = {**DEMO_HOME, "broker": {"url": self.broker.url}, "database": str(database)}
+        document = {
+            **DEMO_HOME,
+            "broker": {"url": self.broker.url},
+            "timer_database": str(database),
+        }
         self.config: BridgeConfig = parse_config(document, env={})
         self.devices = SimulatedHome(
             self.config, self.broker.host, self.broker.port, scale=scale, on_event=self._event

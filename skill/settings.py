@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from mqtt_bridge.config import BRIDGE_KEYS
 from skill.errors import SettingsError
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
@@ -18,6 +19,8 @@ ENV_DATABASE = "RECOVERY_COACH_DATABASE"
 ENV_DYNAMODB_TABLE = "RECOVERY_COACH_DYNAMODB_TABLE"
 
 KNOWN_KEYS = {"skill_id", "database", "certificate_timeout_s", "server"}
+# The home bridge's settings may share the file (one RECOVERY_COACH_CONFIG for the product).
+SHARED_KEYS = BRIDGE_KEYS
 KNOWN_SERVER_KEYS = {"host", "port"}
 
 
@@ -94,7 +97,7 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
 
 def _from_document(document: Mapping[str, Any], path: Path | None) -> Settings:
     where = f"{path}: " if path else ""
-    unknown = set(document) - KNOWN_KEYS
+    unknown = set(document) - KNOWN_KEYS - SHARED_KEYS
     if unknown:
         raise SettingsError(f"{where}unknown key(s): {', '.join(sorted(unknown))}")
     server = document.get("server") or {}

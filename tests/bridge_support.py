@@ -44,7 +44,7 @@ def home_document(**changes: Any) -> dict[str, Any]:
 
 def home_config(tmp_path: Path, **changes: Any) -> BridgeConfig:
     document = home_document(**changes)
-    document.setdefault("database", str(tmp_path / "bridge.sqlite3"))
+    document.setdefault("timer_database", str(tmp_path / "bridge.sqlite3"))
     return parse_config(document, env={})
 
 

@@ -35,7 +35,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 5.0, step: floa
 def integration_document(broker: MosquittoBroker, tmp_path: Path, **changes: Any) -> dict[str, Any]:
     document = home_document(**changes)
     document["broker"] = {"url": broker.url, "keepalive": 5}
-    document["database"] = str(tmp_path / "bridge.sqlite3")
+    document["timer_database"] = str(tmp_path / "bridge.sqlite3")
     safety = document.setdefault("safety", {})
     safety.setdefault("heat", {}).update({"quiet_hours": None, "min_gap_minutes": 0})
     safety.setdefault("confirm_timeout_s", 2)

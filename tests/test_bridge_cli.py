@@ -48,7 +48,7 @@ def test_bridge_command_with_an_embedded_broker(tmp_path: Path) -> None:
     port = free_port()
     document = {
         "home": "embedded_home",
-        "database": str(tmp_path / "bridge.sqlite3"),
+        "timer_database": str(tmp_path / "bridge.sqlite3"),
         "broker": {"url": f"embedded://127.0.0.1:{port}"},
         "devices": {},
     }

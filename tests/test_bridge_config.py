@@ -25,7 +25,7 @@ def test_standard_home_parses(tmp_path: Path) -> None:
     }
     assert config.safety.heat_max_minutes == 20
     assert config.safety.fill_seconds == 600
-    assert config.database == tmp_path / "recovery-bridge.sqlite3"
+    assert config.database.name == "bridge.sqlite3"
 
 
 def test_password_comes_from_the_environment_and_is_never_shown(tmp_path: Path) -> None:
@@ -123,3 +123,24 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
     assert config.home == "flat_3b"
     assert len(config.devices) == 5
     assert config.safety.fill_seconds == 600
+
+
+def test_one_file_configures_both_the_skill_and_the_bridge(tmp_path: Path) -> None:
+    from mqtt_bridge.config import SKILL_KEYS
+    from skill.settings import KNOWN_KEYS, load_settings
+
+    assert frozenset(KNOWN_KEYS) == SKILL_KEYS, "the bridge must know the skill's keys"
+    document = home_document(skill_id="amzn1.ask.skill.x", database=str(tmp_path / "skill.db"))
+    document["timer_database"] = str(tmp_path / "timers.db")
+    path = tmp_path / "recovery-coach.yaml"
+    path.write_text(yaml.safe_dump(document))
+    bridge = load_config(path, env={})
+    skill = load_settings(path, env={})
+    assert bridge.database == tmp_path / "timers.db"
+    assert skill.database == tmp_path / "skill.db" and skill.skill_ids == {"amzn1.ask.skill.x"}
+
+
+def test_timer_database_defaults_to_the_state_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", "/var/lib/somewhere")
+    config = parse_config(home_document(), env={})
+    assert config.database == Path("/var/lib/somewhere/recovery-coach/bridge.sqlite3")

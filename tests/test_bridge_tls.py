@@ -49,7 +49,7 @@ def tls_broker(tmp_path: Path, authority: Authority) -> Iterator[MosquittoBroker
 def _document(broker: MosquittoBroker, tmp_path: Path, ca: Path) -> dict[str, object]:
     return {
         "home": "tls_home",
-        "database": str(tmp_path / "tls.sqlite3"),
+        "timer_database": str(tmp_path / "tls.sqlite3"),
         "broker": {"url": f"mqtts://localhost:{broker.port}", "ca_file": str(ca)},
         "devices": {},
     }
