@@ -12,7 +12,8 @@ import click
 from waitress.server import create_server
 
 from mqtt_bridge.cli import COMMANDS as BRIDGE_COMMANDS
-from skill.conversation import Conversation, Transport, TransportError, http_transport, plain_text
+from skill.console import chat_loop, show
+from skill.conversation import Conversation, Transport, TransportError, http_transport
 from skill.demo import run_demo
 from skill.errors import SkillError
 from skill.nlu import InteractionModel
@@ -22,7 +23,6 @@ from skill.settings import Settings, load_settings
 from skill.web import create_app
 
 LOCALES = click.Choice(["en-US", "en-GB"])
-EXIT_WORDS = frozenset({"quit", "exit", "bye", ""})
 
 
 @click.group()
@@ -68,16 +68,6 @@ def _transport(url: str | None, config: Path | None) -> Transport:
     return service.dispatch
 
 
-def _show(response: dict[str, Any], *, card: bool) -> None:
-    body = response.get("response", {})
-    speech = body.get("outputSpeech") or {}
-    text = plain_text(speech.get("ssml") or speech.get("text") or "")
-    click.echo(f"Alexa: {text}" if text else "Alexa: (says nothing)")
-    shown = body.get("card")
-    if card and shown:
-        click.echo(f"\n[Card] {shown.get('title', '')}\n{shown.get('content', '')}\n")
-
-
 @main.command()
 @click.argument("phrase")
 @click.option("--locale", type=LOCALES, default="en-US", show_default=True)
@@ -99,7 +89,7 @@ def ask(
     if as_json:
         click.echo(json.dumps(response, indent=2))
     else:
-        _show(response, card=True)
+        show(response, card=True)
 
 
 @main.command()
@@ -109,25 +99,7 @@ def ask(
 @click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
 def chat(locale: str, url: str | None, user: str, config: Path | None) -> None:
     """Talk to the skill turn by turn, keeping the session, until you type quit."""
-    _chat(Conversation(InteractionModel.load(locale), _transport(url, config), locale, user))
-
-
-def _chat(conversation: Conversation) -> None:
-    click.echo('Talk to Recovery Coach. Try "I just ran ten miles", then "how should I recover?"')
-    click.echo('"yes" hears more; "quit" leaves.\n')
-    while True:
-        try:
-            phrase = input("You: ").strip()
-        except (EOFError, KeyboardInterrupt):
-            click.echo()
-            break
-        if phrase.lower() in EXIT_WORDS:
-            break
-        try:
-            _show(conversation.say(phrase), card=False)
-        except TransportError as exc:
-            click.echo(f"(error: {exc})", err=True)
-    conversation.end()
+    chat_loop(Conversation(InteractionModel.load(locale), _transport(url, config), locale, user))
 
 
 @main.command()

@@ -20,7 +20,8 @@ from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, parse_config
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.simulators import SimulatedHome
-from skill.conversation import Conversation, TransportError, http_transport, plain_text
+from skill.console import chat_loop
+from skill.conversation import Conversation, http_transport
 from skill.nlu import InteractionModel
 from skill.settings import Settings
 from skill.web import create_app
@@ -132,6 +133,7 @@ class Home:
 
 def run_demo(locale: str, settings: Settings, scale: float) -> None:
     """Start everything, then chat until the user quits."""
+    logging.getLogger("skill").setLevel(logging.WARNING)
     logging.getLogger("skill.web").setLevel(logging.ERROR)
     logging.getLogger("mqtt_bridge").setLevel(logging.ERROR)
     port = free_port()
@@ -153,33 +155,14 @@ def run_demo(locale: str, settings: Settings, scale: float) -> None:
             click.echo(f"(no home part: {exc})")
             home = None
         conversation = Conversation(InteractionModel.load(locale), http_transport(url), locale)
+
+        def home_command(line: str) -> str:
+            return home.request(line) if home else "(the home part is not running)"
+
         try:
-            _chat(conversation, home)
+            click.echo()
+            chat_loop(conversation, home_command)
         finally:
             if home is not None:
                 home.stop()
             server.close()
-
-
-def _chat(conversation: Conversation, home: Home | None) -> None:
-    click.echo('\nTalk to Recovery Coach. Try "I just ran ten miles", then "how should I recover?"')
-    click.echo('"yes" hears more; "quit" leaves.\n')
-    while True:
-        try:
-            line = input("You: ").strip()
-        except (EOFError, KeyboardInterrupt):
-            click.echo()
-            break
-        if line.lower() in {"quit", "exit", "bye", ""}:
-            break
-        if line.startswith("/"):
-            click.echo(home.request(line) if home else "(the home part is not running)")
-            continue
-        try:
-            body = conversation.say(line).get("response", {})
-        except TransportError as exc:
-            click.echo(f"(error: {exc})")
-            continue
-        speech = body.get("outputSpeech") or {}
-        click.echo(f"Alexa: {plain_text(speech.get('ssml', ''))}")
-    conversation.end()
