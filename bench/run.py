@@ -132,7 +132,7 @@ def bench_bridge(folder: Path) -> list[bool]:
     config = parse_config(document, env={})
     devices = SimulatedHome(config, broker.host, broker.port)
     bridge = Bridge(config)
-    client = BridgeClient(config.broker, config.home)
+    client = BridgeClient(config.broker)
     try:
         devices.start()
         bridge.start()
@@ -140,10 +140,10 @@ def bench_bridge(folder: Path) -> list[bool]:
         client.start()
 
         def status() -> None:
-            assert client.request("status")["status"] == "ok"
+            assert client.request("bench", "status")["status"] == "ok"
 
         def heat_start_confirmed() -> None:
-            assert client.request("heat/start", {"minutes": 20})["status"] == "ok"
+            assert client.request("bench", "heat/start", {"minutes": 20})["status"] == "ok"
 
         return [
             measure("bridge status round trip (Mosquitto)", status, 300, 20),

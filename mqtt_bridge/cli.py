@@ -127,10 +127,10 @@ def request_command(verb: str, params: str, config: Path | None, timeout: float)
         raise click.ClickException(f"PARAMS must be JSON: {exc}") from exc
     if not isinstance(arguments, dict):
         raise click.ClickException("PARAMS must be a JSON object")
-    client = BridgeClient(settings.broker, settings.home)
+    client = BridgeClient(settings.broker)
     try:
         client.start()
-        reply = client.request(verb, arguments, timeout=timeout)
+        reply = client.request(settings.home, verb, arguments, timeout=timeout)
     except BridgeError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

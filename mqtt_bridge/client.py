@@ -1,4 +1,4 @@
-"""Talk to a bridge over MQTT: requests with a transaction id, answered by correlated replies."""
+"""Talk to bridges over MQTT: requests with a transaction id, answered by correlated replies."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.messages import Message, parse_json, text
 from mqtt_bridge.protocol import VERBS, Topics
 
+RESPONSES = "recovery/+/response/#"
+AVAILABILITY = "recovery/+/availability"
+
 
 @dataclass
 class _Waiter:
@@ -22,34 +25,36 @@ class _Waiter:
 
 
 class BridgeClient:
-    """One connection for many concurrent requests; each waits only for its own reply."""
+    """One connection for many homes and many concurrent requests; each waits for its own reply."""
 
     def __init__(
         self,
         broker: BrokerConfig,
-        home: str,
         *,
         client_id: str | None = None,
         host: str | None = None,
         port: int | None = None,
     ) -> None:
-        self.topics = Topics(home)
         self._waiters: dict[str, _Waiter] = {}
+        self._availability: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.availability: str | None = None
         self._connection = MqttConnection(
             broker,
             client_id or f"recovery-coach-client-{uuid.uuid4().hex[:8]}",
-            subscriptions=lambda: [f"{self.topics.base}/response/#", self.topics.availability],
+            subscriptions=lambda: [RESPONSES, AVAILABILITY],
             on_message=self._received,
             host=host,
             port=port,
         )
 
-    def start(self, timeout: float = 5.0) -> None:
-        """Connect and wait until connected."""
+    @property
+    def connected(self) -> bool:
+        return self._connection.connected.is_set()
+
+    def start(self, timeout: float | None = 5.0) -> None:
+        """Connect in the background; with a timeout, wait that long for the connection."""
         self._connection.start()
-        if not self._connection.connected.wait(timeout):
+        if timeout is not None and not self._connection.connected.wait(timeout):
             self._connection.stop()
             raise BridgeError("could not connect to the MQTT broker")
 
@@ -57,19 +62,26 @@ class BridgeClient:
         """Disconnect."""
         self._connection.stop()
 
+    def availability(self, home: str) -> str | None:
+        """Return a home bridge's retained availability ('online'/'offline'), if heard."""
+        with self._lock:
+            return self._availability.get(home)
+
     def request(
-        self, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+        self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
     ) -> dict[str, Any]:
-        """Send a request and return the bridge's reply; raise BridgeError if none comes."""
+        """Send a request to a home and return its bridge's reply; BridgeError if none comes."""
         if verb not in VERBS:
             raise BridgeError(f"unknown verb {verb!r}")
+        if not self.connected:
+            raise BridgeError("not connected to the MQTT broker")
         transaction = uuid.uuid4().hex
         waiter = _Waiter()
         with self._lock:
             self._waiters[transaction] = waiter
         try:
             payload = {**(params or {}), "transaction": transaction}
-            self._connection.publish(Message(self.topics.request(verb), json.dumps(payload)))
+            self._connection.publish(Message(Topics(home).request(verb), json.dumps(payload)))
             if not waiter.done.wait(timeout):
                 raise BridgeError("the home bridge did not answer")
             assert waiter.reply is not None
@@ -79,8 +91,10 @@ class BridgeClient:
                 self._waiters.pop(transaction, None)
 
     def _received(self, topic: str, payload: bytes) -> None:
-        if topic == self.topics.availability:
-            self.availability = text(payload)
+        parts = topic.split("/")
+        if len(parts) == 3 and parts[2] == "availability":
+            with self._lock:
+                self._availability[parts[1]] = text(payload)
             return
         reply = parse_json(payload)
         if not isinstance(reply, dict):

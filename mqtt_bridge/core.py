@@ -433,17 +433,19 @@ class BridgeCore:
                     OFFLINE, "the leak sensor hasn't reported yet, so I won't run water"
                 )
             if leak.wet:
-                raise RefusedError("the leak sensor is wet, so I won't run water")
+                raise RefusedError("the leak sensor is wet, so I won't run water", "leak")
         level = self.devices.get(Role.BATH_LEVEL)
         if level is not None and level.wet:
-            raise RefusedError("the bath already looks full")
+            raise RefusedError("the bath already looks full", "full")
         thermometer = self.devices.get(Role.BATH_TEMPERATURE)
         if thermometer is not None:
             if thermometer.online is False:
                 raise DeviceError(OFFLINE, "the bath thermometer is offline")
             reading = thermometer.temperature_c
             if reading is not None and self.config.safety.too_hot(reading, target):
-                raise RefusedError(f"the water already reads {reading:g} degrees, which is too hot")
+                raise RefusedError(
+                    f"the water already reads {reading:g} degrees, which is too hot", "too_hot"
+                )
 
     def _bath_stop(self, request: Request, now: datetime) -> None:
         valve = self._usable(Role.BATH_VALVE)

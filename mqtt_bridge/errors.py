@@ -24,6 +24,10 @@ class RefusedError(BridgeError):
 
     code = "refused"
 
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
 
 class DeviceError(BridgeError):
     """A device is missing, offline, busy or did not confirm."""

@@ -116,6 +116,9 @@ def error(topics: Topics, verb: str, transaction: str | None, failure: BridgeErr
         "error": str(failure),
         "code": failure.code,
     }
+    rule = getattr(failure, "rule", None)
+    if rule:
+        document["rule"] = rule
     # Unknown verbs may contain anything; answer on a fixed topic rather than echo it back.
     topic = topics.response(verb if verb in VERBS else "error")
     return Message.json(topic, document)

@@ -84,7 +84,8 @@ class SafetyLimits:
         if self.quiet_hours and self.quiet_hours.contains(local_now.time()) and not confirmed_quiet:
             raise RefusedError(
                 f"it's quiet hours ({self.quiet_hours.describe()}), when heat is not started "
-                "without an explicit confirmation, so nobody falls asleep on a heating pad"
+                "without an explicit confirmation, so nobody falls asleep on a heating pad",
+                "quiet_hours",
             )
         if last_heat_end is not None:
             ready = last_heat_end + timedelta(minutes=self.heat_min_gap_minutes)
@@ -92,7 +93,8 @@ class SafetyLimits:
                 wait = math.ceil((ready - local_now).total_seconds() / 60)
                 raise RefusedError(
                     f"the pad needs a {self.heat_min_gap_minutes} minute break between sessions; "
-                    f"try again in {wait} minute{'s' if wait != 1 else ''}"
+                    f"try again in {wait} minute{'s' if wait != 1 else ''}",
+                    "rest_gap",
                 )
 
     def bath_target(self, requested: float | None) -> float:
@@ -105,12 +107,14 @@ class SafetyLimits:
             raise RequestError("temperature_c must be a number")
         if requested > self.bath_max_c:
             raise RefusedError(
-                f"{requested:g} degrees is too hot: the limit is {self.bath_max_c:g} degrees"
+                f"{requested:g} degrees is too hot: the limit is {self.bath_max_c:g} degrees",
+                "too_hot",
             )
         if requested < self.bath_min_c:
             raise RefusedError(
                 f"{requested:g} degrees is too cool for a warm bath: "
-                f"choose {self.bath_min_c:g} to {self.bath_max_c:g} degrees"
+                f"choose {self.bath_min_c:g} to {self.bath_max_c:g} degrees",
+                "too_cool",
             )
         return float(requested)
 

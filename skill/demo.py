@@ -100,7 +100,7 @@ class Home:
             self.config, self.broker.host, self.broker.port, scale=scale, on_event=self._event
         )
         self.bridge = Bridge(self.config, self.clock)
-        self.client = BridgeClient(self.config.broker, self.config.home)
+        self.client = BridgeClient(self.config.broker)
 
     def _event(self, line: str) -> None:
         moment = self.clock.now().astimezone().strftime("%H:%M")
@@ -121,7 +121,7 @@ class Home:
     def request(self, line: str) -> str:
         verb, params = parse_home_command(line)
         try:
-            reply = self.client.request(verb, params, timeout=8)
+            reply = self.client.request(self.config.home, verb, params, timeout=8)
         except BridgeError as exc:
             return f"(home: {exc})"
         if reply.get("status") != "ok":

@@ -62,10 +62,10 @@ def test_bridge_command_with_an_embedded_broker(tmp_path: Path) -> None:
         text=True,
     )
     config = parse_config({**document, "broker": {"url": f"mqtt://127.0.0.1:{port}"}}, env={})
-    client = BridgeClient(config.broker, config.home)
+    client = BridgeClient(config.broker)
     try:
         assert wait_until(lambda: _try_start(client), timeout=15), "embedded broker never came up"
-        assert client.request("status")["status"] == "ok"
+        assert client.request("embedded_home", "status")["status"] == "ok"
     finally:
         client.stop()
         process.send_signal(signal.SIGTERM)

@@ -145,6 +145,7 @@ def test_quiet_hours_refuse_heat_unless_confirmed(tmp_path: Path, local: str) ->
     home.request("heat/start", transaction="night")
     refused = home.replies("heat/start")[0]
     assert refused["code"] == "refused" and "quiet hours (22:00 to 07:00)" in refused["error"]
+    assert refused["rule"] == "quiet_hours"
     home.request("heat/start", transaction="sure", confirm_quiet_hours=True)
     home.pad("ON")
     assert home.replies("heat/start")[-1]["status"] == "ok"

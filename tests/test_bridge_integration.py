@@ -38,14 +38,14 @@ class Home:
             config, broker.host, broker.port, scale=scale, on_event=self.events.append, tap_c=tap_c
         )
         self.bridge = Bridge(config, self.clock)
-        self.client = BridgeClient(config.broker, config.home)
+        self.client = BridgeClient(config.broker)
 
     def start(self) -> None:
         self.devices.start()
         self.bridge.start()
         assert self.bridge.connected.wait(5)
         self.client.start()
-        assert wait_until(lambda: self.client.availability == "online")
+        assert wait_until(lambda: self.client.availability(self.config.home) == "online")
         # Let the bridge hear the devices' retained states.
         assert wait_until(
             lambda: (
@@ -65,7 +65,7 @@ class Home:
         self.devices.stop()
 
     def request(self, verb: str, **params: Any) -> dict[str, Any]:
-        return self.client.request(verb, params, timeout=8)
+        return self.client.request(self.config.home, verb, params, timeout=8)
 
     def __getitem__(self, role: Role) -> Any:
         return self.devices[role]
@@ -241,7 +241,7 @@ def test_broker_restart_mid_heat(private_broker: MosquittoBroker, tmp_path: Path
         private_broker.restart()
         # Everyone reconnects; the bridge re-subscribes and answers again.
         assert wait_until(lambda: home.bridge.connected.is_set(), timeout=15)
-        assert wait_until(lambda: home.client.availability == "online", timeout=15)
+        assert wait_until(lambda: home.client.availability("test_home") == "online", timeout=15)
         status = home.request("status")
         assert status["data"]["heat"]["running"] is True
         assert wait_until(lambda: not pad.on, timeout=10)
@@ -263,7 +263,7 @@ def _process_home(
     devices = SimulatedHome(config, broker.host, broker.port, scale=scale)
     devices.start()
     process.start(broker)
-    client = BridgeClient(config.broker, config.home)
+    client = BridgeClient(config.broker)
     client.start()
     return process, devices, client, config
 
@@ -274,7 +274,9 @@ def test_sigkill_mid_heat_device_failsafe_and_restart(
     process, devices, client, _ = _process_home(private_broker, tmp_path, scale=30)
     pad = devices[Role.HEATING_PAD]
     try:
-        assert client.request("heat/start", {"minutes": 2}, timeout=8)["status"] == "ok"
+        assert (
+            client.request("test_home", "heat/start", {"minutes": 2}, timeout=8)["status"] == "ok"
+        )
         started = time.monotonic()  # two minutes at 30x: the deadline is 4 s away
         process.kill()
         # The bridge is dead: the plug's own PulseTime switches it off by the deadline.
@@ -285,7 +287,9 @@ def test_sigkill_mid_heat_device_failsafe_and_restart(
         process.start(private_broker)
         # ...and the restarted bridge, finding it on with no timer, switches it off.
         assert wait_until(lambda: not pad.on, timeout=5)
-        assert wait_until(lambda: client.request("status", timeout=8)["data"]["timers"] == [])
+        assert wait_until(
+            lambda: client.request("test_home", "status", timeout=8)["data"]["timers"] == []
+        )
     finally:
         client.stop()
         process.terminate()
@@ -309,7 +313,9 @@ def test_sigkill_and_restart_before_the_deadline_keeps_the_timer(
     pad = devices[Role.HEATING_PAD]
     try:
         pad.scale = 1e-6  # this plug ignores on_time, as some firmware does
-        assert client.request("heat/start", {"minutes": 3}, timeout=8)["status"] == "ok"
+        assert (
+            client.request("test_home", "heat/start", {"minutes": 3}, timeout=8)["status"] == "ok"
+        )
         started = time.monotonic()  # the deadline is 6 s away
         process.kill()
         time.sleep(1)
@@ -328,7 +334,9 @@ def test_sigterm_turns_heat_off(private_broker: MosquittoBroker, tmp_path: Path)
     process, devices, client, _ = _process_home(private_broker, tmp_path, scale=1)
     spy = Spy(private_broker, "recovery/test_home/availability")
     try:
-        assert client.request("heat/start", {"minutes": 20}, timeout=8)["status"] == "ok"
+        assert (
+            client.request("test_home", "heat/start", {"minutes": 20}, timeout=8)["status"] == "ok"
+        )
         assert devices[Role.HEATING_PAD].on
         assert process.terminate() == 0
         assert wait_until(lambda: not devices[Role.HEATING_PAD].on, timeout=5)

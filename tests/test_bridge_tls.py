@@ -61,11 +61,11 @@ def test_bridge_connects_over_tls_with_the_configured_ca(
     config = parse_config(_document(tls_broker, tmp_path, tmp_path / "ca.pem"), env={})
     bridge = Bridge(config)
     bridge.start()
-    client = BridgeClient(config.broker, config.home)
+    client = BridgeClient(config.broker)
     try:
         assert bridge.connected.wait(5)
         client.start()
-        assert client.request("status")["status"] == "ok"
+        assert client.request("tls_home", "status")["status"] == "ok"
     finally:
         client.stop()
         bridge.stop()
