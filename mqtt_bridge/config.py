@@ -36,7 +36,9 @@ BRIDGE_KEYS = frozenset(
     {"home", "broker", "devices", "safety", "timer_database", "timezone", "homeassistant"}
 )
 # The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
-SKILL_KEYS = frozenset({"skill_id", "database", "certificate_timeout_s", "server"})
+SKILL_KEYS = frozenset(
+    {"skill_id", "database", "certificate_timeout_s", "server", "user_homes", "home_timeout_s"}
+)
 EMBEDDED = "embedded"
 EMBEDDED_DEFAULT = "embedded://127.0.0.1:1883"
 
@@ -180,17 +182,17 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
     return BridgeConfig(
         home=str(top["home"]),
-        broker=_broker(top.get("broker") or {}, env, base),
+        broker=parse_broker(top.get("broker") or {}, env, base),
         devices=_devices(top.get("devices") or {}),
-        safety=_safety(top.get("safety") or {}),
+        safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
-        timezone=_timezone(top.get("timezone")),
+        timezone=parse_timezone(top.get("timezone")),
         homeassistant=bool(ha.get("enabled", True)),
         discovery_prefix=str(ha.get("discovery_prefix", "homeassistant")),
     )
 
 
-def _broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:
+def parse_broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:
     broker = _mapping(raw, "broker")
     _known(
         broker,
@@ -307,7 +309,7 @@ def _devices(raw: Any) -> tuple[Device, ...]:
     return tuple(devices)
 
 
-def _safety(raw: Any) -> SafetyLimits:
+def parse_safety(raw: Any) -> SafetyLimits:
     safety = _mapping(raw, "safety")
     _known(safety, "safety.", {"heat", "bath", "confirm_timeout_s"})
     heat = _mapping(safety.get("heat") or {}, "safety.heat")
@@ -356,7 +358,7 @@ def _quiet_hours(raw: Any) -> QuietHours | None:
         raise ConfigError(f"safety.heat.quiet_hours: times must be HH:MM ({exc})") from None
 
 
-def _timezone(raw: Any) -> ZoneInfo | None:
+def parse_timezone(raw: Any) -> ZoneInfo | None:
     if raw is None:
         return None
     try:

@@ -16,6 +16,7 @@ from skill.console import chat_loop, show
 from skill.conversation import Conversation, Transport, TransportError, http_transport
 from skill.demo import run_demo
 from skill.errors import SkillError
+from skill.home import HomeAccess
 from skill.nlu import InteractionModel
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
@@ -64,7 +65,8 @@ def _transport(url: str | None, config: Path | None) -> Transport:
     if url:
         return http_transport(url)
     settings = _settings(config)
-    service = SkillService(build_skill(SQLitePersistenceAdapter(settings.database)))
+    persistence = SQLitePersistenceAdapter(settings.database)
+    service = SkillService(build_skill(persistence, HomeAccess.from_settings(settings)))
     return service.dispatch
 
 

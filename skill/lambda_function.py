@@ -9,6 +9,7 @@ from typing import Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
 from skill.errors import BadRequestError, SettingsError
+from skill.home import HomeAccess
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
@@ -38,7 +39,8 @@ def persistence_for(settings: Settings) -> AbstractPersistenceAdapter:
 @functools.cache
 def _service() -> SkillService:
     settings = load_settings()
-    return SkillService(build_skill(persistence_for(settings)), settings.skill_ids)
+    access = HomeAccess.from_settings(settings)
+    return SkillService(build_skill(persistence_for(settings), access), settings.skill_ids)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.errors import BadRequestError
 from skill.handlers import CatchAllExceptionHandler, request_handlers
+from skill.home import HomeAccess
 
 SUPPORTED_REQUEST_TYPES = frozenset(
     {
@@ -26,10 +27,12 @@ SUPPORTED_REQUEST_TYPES = frozenset(
 MAX_BODY_BYTES = 128 * 1024
 
 
-def build_skill(persistence: AbstractPersistenceAdapter) -> CustomSkill:
-    """Assemble the ask-sdk skill from our handlers."""
+def build_skill(
+    persistence: AbstractPersistenceAdapter, access: HomeAccess | None = None
+) -> CustomSkill:
+    """Assemble the ask-sdk skill from our handlers; `access` reaches runners' homes."""
     builder = CustomSkillBuilder(persistence_adapter=persistence)
-    for handler in request_handlers():
+    for handler in request_handlers(access):
         builder.add_request_handler(handler)
     builder.add_exception_handler(CatchAllExceptionHandler())
     skill: CustomSkill = builder.create()

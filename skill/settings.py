@@ -7,10 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
-from mqtt_bridge.config import BRIDGE_KEYS
+from mqtt_bridge.config import (
+    BRIDGE_KEYS,
+    HOME_ID,
+    BrokerConfig,
+    parse_broker,
+    parse_safety,
+    parse_timezone,
+)
+from mqtt_bridge.errors import ConfigError
+from mqtt_bridge.safety import SafetyLimits
 from skill.errors import SettingsError
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
@@ -18,7 +28,16 @@ ENV_SKILL_ID = "RECOVERY_COACH_SKILL_ID"
 ENV_DATABASE = "RECOVERY_COACH_DATABASE"
 ENV_DYNAMODB_TABLE = "RECOVERY_COACH_DYNAMODB_TABLE"
 
-KNOWN_KEYS = {"skill_id", "database", "certificate_timeout_s", "server"}
+KNOWN_KEYS = {
+    "skill_id",
+    "database",
+    "certificate_timeout_s",
+    "server",
+    "user_homes",
+    "home_timeout_s",
+}
+# Alexa allows about 8 s per answer; waiting for the home must leave room for the rest.
+MAX_HOME_TIMEOUT_S = 6.0
 # The home bridge's settings may share the file (one RECOVERY_COACH_CONFIG for the product).
 SHARED_KEYS = BRIDGE_KEYS
 KNOWN_SERVER_KEYS = {"host", "port"}
@@ -41,8 +60,20 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     verify_requests: bool = True
+    # The home side, read from the same file as the bridge's settings.
+    home: str | None = None
+    user_homes: Mapping[str, str] = field(default_factory=dict)
+    broker: BrokerConfig | None = None
+    safety: SafetyLimits = field(default_factory=SafetyLimits)
+    timezone: ZoneInfo | None = None
+    home_timeout_s: float = 5.0
 
     def __post_init__(self) -> None:
+        if not 0.5 <= self.home_timeout_s <= MAX_HOME_TIMEOUT_S:
+            raise SettingsError(f"home_timeout_s: must be 0.5 to {MAX_HOME_TIMEOUT_S:g} seconds")
+        for user, home in self.user_homes.items():
+            if not HOME_ID.match(home):
+                raise SettingsError(f"user_homes.{user}: {home!r} must match [a-z0-9_-]+")
         if not 0 < self.certificate_timeout_s <= 30:
             raise SettingsError("certificate_timeout_s: must be between 0 and 30 seconds")
         if not 0 <= self.port <= 65535:
@@ -70,7 +101,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     if path is None and env.get(ENV_CONFIG):
         path = Path(env[ENV_CONFIG])
     document = _read_yaml(path) if path is not None else {}
-    settings = _from_document(document, path)
+    settings = _from_document(document, path, env)
     overrides: dict[str, Any] = {}
     if env.get(ENV_SKILL_ID):
         overrides["skill_ids"] = _skill_ids(env[ENV_SKILL_ID].split(","), ENV_SKILL_ID)
@@ -95,7 +126,37 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
     return document
 
 
-def _from_document(document: Mapping[str, Any], path: Path | None) -> Settings:
+def _home_fields(
+    document: Mapping[str, Any], env: Mapping[str, str], path: Path | None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    try:
+        if "home" in document:
+            fields["home"] = str(document["home"])
+        if document.get("broker") is not None:
+            base = path.parent if path else Path()
+            fields["broker"] = parse_broker(document["broker"], env, base)
+        if document.get("safety") is not None:
+            fields["safety"] = parse_safety(document["safety"])
+        if "timezone" in document:
+            fields["timezone"] = parse_timezone(document["timezone"])
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+    users = document.get("user_homes") or {}
+    if not isinstance(users, Mapping):
+        raise SettingsError("user_homes: must map Alexa user ids to home ids")
+    fields["user_homes"] = {str(user): str(home) for user, home in users.items()}
+    if "home_timeout_s" in document:
+        value = document["home_timeout_s"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError("home_timeout_s: must be a number of seconds")
+        fields["home_timeout_s"] = float(value)
+    return fields
+
+
+def _from_document(
+    document: Mapping[str, Any], path: Path | None, env: Mapping[str, str]
+) -> Settings:
     where = f"{path}: " if path else ""
     unknown = set(document) - KNOWN_KEYS - SHARED_KEYS
     if unknown:
@@ -116,6 +177,7 @@ def _from_document(document: Mapping[str, Any], path: Path | None) -> Settings:
             fields["host"] = str(server["host"])
         if "port" in server:
             fields["port"] = _integer(server["port"], "server.port")
+        fields.update(_home_fields(document, env, path))
         return Settings(**fields)
     except SettingsError as exc:
         raise SettingsError(f"{where}{exc}") from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
@@ -44,20 +46,44 @@ def ssml(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A queued part of an answer, optionally offering a home action ("Want me to draw one?")."""
+
+    text: str
+    offer: Mapping[str, Any] | None = None
+
+    def to_session(self) -> dict[str, Any]:
+        return {"text": self.text, "offer": dict(self.offer) if self.offer else None}
+
+    @classmethod
+    def from_session(cls, raw: Any) -> Part:
+        if isinstance(raw, Mapping):
+            offer = raw.get("offer")
+            return cls(str(raw.get("text", "")), offer if isinstance(offer, Mapping) else None)
+        return cls(str(raw))
+
+
+@dataclass(frozen=True)
 class Reply:
     """One answer: what is said now, what is queued for "yes", and the card."""
 
     speech: str
     reprompt: str | None = None
-    more: tuple[str, ...] = ()
+    more: tuple[Part | str, ...] = ()
     card_title: str | None = None
     card_text: str | None = None
     end_session: bool = False
     offer: str | None = None
+    keep_action: bool = False
 
     def __post_init__(self) -> None:
         if not self.speech.strip():
             raise ValueError("a reply must say something")
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """Return the queued parts, plain strings included."""
+        return tuple(p if isinstance(p, Part) else Part(p) for p in self.more)
 
 
 @dataclass(frozen=True)
@@ -87,7 +113,12 @@ def describe_run(context: RunContext, unit: DistanceUnit) -> str:
     return f"your {name}"
 
 
-def plan_reply(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> Reply:
+def plan_reply(
+    plan: RecoveryPlan,
+    knowledge: Knowledge,
+    unit: DistanceUnit,
+    offers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Reply:
     """Speak the start of a plan, queue the rest, and put all of it on the card."""
     context = plan.context
     has_run = (
@@ -112,14 +143,18 @@ def plan_reply(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> 
         spoken_now = TIPS_PER_CHUNK
         first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:spoken_now])])
     leftover_now = now[spoken_now:]
-    rest: list[str] = []
+    offers = offers or {}
+    rest: list[Part | str] = []
     for start in range(0, len(leftover_now), TIPS_PER_CHUNK):
         rest.append(" ".join(tip.say for tip in leftover_now[start : start + TIPS_PER_CHUNK]))
     for timing in (Timing.WITHIN_30_MIN, Timing.TONIGHT, Timing.TOMORROW):
         tips = plan.at(timing)
         for start in range(0, len(tips), TIPS_PER_CHUNK):
+            chunk = tips[start : start + TIPS_PER_CHUNK]
             label = f"{TIMING_TITLES[timing]}: " if start == 0 else ""
-            rest.append(label + " ".join(tip.say for tip in tips[start : start + TIPS_PER_CHUNK]))
+            # A chunk that recommends a bath or heat offers to start it, if a home is linked.
+            offer = next((offers[tip.id] for tip in chunk if tip.id in offers), None)
+            rest.append(Part(label + " ".join(tip.say for tip in chunk), offer))
     rest.append(f"Should you run tomorrow? {plan.run_tomorrow}")
     rest.append(" ".join(plan.training_notes))
     rest.extend(d.say for d in plan.disagreements)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from skill.errors import BadRequestError
+from skill.home import HomeAccess
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill, parse_body
 from skill.settings import Settings
@@ -21,6 +22,7 @@ def create_app(
     *,
     verifier: RequestVerifier | None = None,
     service: SkillService | None = None,
+    home: HomeAccess | None = None,
 ) -> Flask:
     """Build the web app; verifier and service can be injected by code (tests, embedders)."""
     if settings.verify_requests:
@@ -34,9 +36,10 @@ def create_app(
             "Use --no-verify only for local tools such as a simulator."
         )
         verifier = None
-    service = service or SkillService(
-        build_skill(SQLitePersistenceAdapter(settings.database)), settings.skill_ids
-    )
+    if service is None:
+        access = home or HomeAccess.from_settings(settings)
+        persistence = SQLitePersistenceAdapter(settings.database)
+        service = SkillService(build_skill(persistence, access), settings.skill_ids)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
 

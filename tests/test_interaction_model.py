@@ -141,12 +141,14 @@ def test_slot_value_ids_are_the_ids_the_domain_uses() -> None:
     from routines import BodyArea, PainFlag, RunType
     from routines.context import DistanceUnit
     from skill.handlers.guidance import TOPIC_TITLES
+    from skill.handlers.home import BATH_TYPES
 
     expected = {
         "BODY_AREA": {a.value for a in BodyArea},
         "RUN_TYPE": {r.value for r in RunType},
         "PAIN_SIGN": {p.value for p in PainFlag},
         "DISTANCE_UNIT": {u.value for u in DistanceUnit},
+        "BATH_TYPE": set(BATH_TYPES),
     }
     for locale in LOCALES:
         for kind in language_model(locale)["types"]:

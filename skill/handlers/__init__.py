@@ -26,6 +26,16 @@ from skill.handlers.guidance import (
     RunTomorrowHandler,
     TopicHandler,
 )
+from skill.handlers.home import (
+    BathStatusHandler,
+    DrawBathHandler,
+    HeatOffHandler,
+    HeatOnHandler,
+    HeatStatusHandler,
+    HomeStatusHandler,
+    StopBathHandler,
+)
+from skill.home import HomeAccess
 
 # Intents that answer with guidance alone, one topic each.
 TOPIC_INTENTS: dict[str, str] = {
@@ -53,20 +63,27 @@ FULFILLABLE_INTENTS = frozenset(
 )
 
 
-def request_handlers() -> list[AbstractRequestHandler]:
+def request_handlers(access: HomeAccess | None = None) -> list[AbstractRequestHandler]:
     """Return every request handler, in dispatch order."""
     return [
         CanFulfillHandler(FULFILLABLE_INTENTS),
         LaunchHandler(),
-        GetRecoveryPlanHandler(),
+        GetRecoveryPlanHandler(access),
         LogRunHandler(),
-        ReportSorenessHandler(),
+        ReportSorenessHandler(access),
         ReportPainHandler(),
         RecoveryTopicHandler(),
         RunTomorrowHandler(),
         MileageHandler(),
         *(TopicHandler(name, topic) for name, topic in TOPIC_INTENTS.items()),
-        YesHandler(),
+        HeatOnHandler(access),
+        HeatOffHandler(access),
+        HeatStatusHandler(access),
+        DrawBathHandler(access),
+        StopBathHandler(access),
+        BathStatusHandler(access),
+        HomeStatusHandler(access),
+        YesHandler(access),
         NoHandler(),
         HelpHandler(),
         StopHandler(),

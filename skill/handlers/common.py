@@ -16,6 +16,7 @@ from skill.history import History
 from skill.speech import Reply, ssml
 
 MORE_KEY = "more"
+ACTION_KEY = "action"
 OFFER_KEY = "offer"
 OFFER_PLAN = "plan"
 
@@ -109,7 +110,9 @@ def session_of(handler_input: HandlerInput) -> dict[str, Any]:
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """Turn a Reply into a response, queueing the parts the user can ask for with 'yes'."""
     session = session_of(handler_input)
-    session[MORE_KEY] = list(reply.more)
+    session[MORE_KEY] = [part.to_session() for part in reply.parts]
+    if not reply.keep_action:
+        session.pop(ACTION_KEY, None)
     if reply.offer:
         session[OFFER_KEY] = reply.offer
     else:

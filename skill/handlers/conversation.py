@@ -9,9 +9,18 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from skill.handlers.common import MORE_KEY, OFFER_KEY, OFFER_PLAN, respond, session_of
+from skill.handlers.common import (
+    ACTION_KEY,
+    MORE_KEY,
+    OFFER_KEY,
+    OFFER_PLAN,
+    respond,
+    session_of,
+)
 from skill.handlers.guidance import GetRecoveryPlanHandler
-from skill.speech import ANYTHING_ELSE, WANT_MORE, Reply
+from skill.handlers.home import carry_out, home_of
+from skill.home import HomeAccess
+from skill.speech import ANYTHING_ELSE, WANT_MORE, Part, Reply
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +50,10 @@ class LaunchHandler(AbstractRequestHandler):
 
 
 class YesHandler(AbstractRequestHandler):
-    """Continue with the next part of an answer, or accept what was offered."""
+    """Carry out what was asked to be confirmed, accept an offer, or continue an answer."""
+
+    def __init__(self, access: HomeAccess | None = None) -> None:
+        self.access = access
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         """Handle AMAZON.YesIntent."""
@@ -50,16 +62,35 @@ class YesHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak the next queued part, or carry out the offer."""
         session = session_of(handler_input)
+        queued = [Part.from_session(raw) for raw in session.get(MORE_KEY) or []]
+        action = session.get(ACTION_KEY)
+        if isinstance(action, dict):
+            done = carry_out(handler_input, self.access, action)
+            if done.keep_action or not queued:
+                return respond(handler_input, done)
+            speech = f"{done.speech} Want to hear the rest of your plan?"
+            return respond(
+                handler_input, Reply(speech=speech, reprompt=REPROMPT, more=tuple(queued))
+            )
         if session.get(OFFER_KEY) == OFFER_PLAN:
-            response: Response = GetRecoveryPlanHandler().handle(handler_input)
+            response: Response = GetRecoveryPlanHandler(self.access).handle(handler_input)
             return response
-        queued = [str(part) for part in session.get(MORE_KEY) or []]
         if not queued:
             return respond(handler_input, Reply(speech=f"OK. {REPROMPT}", reprompt=REPROMPT))
-        rest = tuple(queued[1:])
+        part, rest = queued[0], tuple(queued[1:])
+        if part.offer and home_of(handler_input, self.access):
+            # "…a warm Epsom bath helps. Want me to draw one?": a yes now starts it.
+            session[ACTION_KEY] = dict(part.offer)
+            question = str(part.offer.get("question", "Want me to do that?"))
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"{part.text} {question}", reprompt=question, more=rest, keep_action=True
+                ),
+            )
         tail = WANT_MORE if rest else f"That's everything. {ANYTHING_ELSE}"
         return respond(
-            handler_input, Reply(speech=f"{queued[0]} {tail}", reprompt=REPROMPT, more=rest)
+            handler_input, Reply(speech=f"{part.text} {tail}", reprompt=REPROMPT, more=rest)
         )
 
 
@@ -71,7 +102,16 @@ class NoHandler(AbstractRequestHandler):
         return bool(is_intent_name("AMAZON.NoIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Say goodbye and end the session."""
+        """Decline what was offered, or say goodbye."""
+        session = session_of(handler_input)
+        if isinstance(session.get(ACTION_KEY), dict):
+            queued = tuple(Part.from_session(raw) for raw in session.get(MORE_KEY) or [])
+            if queued:
+                speech = "OK, I won't. Want to hear the rest of your plan?"
+                return respond(handler_input, Reply(speech=speech, reprompt=REPROMPT, more=queued))
+            return respond(
+                handler_input, Reply(speech=f"OK, I won't. {ANYTHING_ELSE}", reprompt=REPROMPT)
+            )
         return respond(handler_input, Reply(speech=f"OK. {GOODBYE}", end_session=True))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -37,6 +37,7 @@ from skill.handlers.common import (
     unit_for,
 )
 from skill.history import SorenessReport
+from skill.home import HomeAccess
 from skill.speech import (
     ANYTHING_ELSE,
     Reply,
@@ -81,6 +82,9 @@ class GetRecoveryPlanHandler(_IntentHandler):
 
     intent_name = "GetRecoveryPlanIntent"
 
+    def __init__(self, access: HomeAccess | None = None) -> None:
+        self.access = access
+
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak the first part of the plan and put the whole plan on a card."""
         now = request_time(handler_input)
@@ -92,7 +96,8 @@ class GetRecoveryPlanHandler(_IntentHandler):
             # "How do I recover after a marathon?" with nothing logged: plan for that run type.
             context = replace(context, run_type=asked_about)
         plan = build_plan(context, training_load(history.runs, now), unit=unit)
-        return respond(handler_input, plan_reply(plan, load_knowledge(), unit))
+        offers = home_offers(handler_input, self.access)
+        return respond(handler_input, plan_reply(plan, load_knowledge(), unit, offers))
 
 
 class LogRunHandler(_IntentHandler):
@@ -158,6 +163,9 @@ class ReportSorenessHandler(_IntentHandler):
 
     intent_name = "ReportSorenessIntent"
 
+    def __init__(self, access: HomeAccess | None = None) -> None:
+        self.access = access
+
     def handle(self, handler_input: HandlerInput) -> Response:
         """Remember the soreness and answer with the plan it leads to."""
         level = slot_number(handler_input, "level")
@@ -175,7 +183,7 @@ class ReportSorenessHandler(_IntentHandler):
             level=int(level) if level is not None else None,
             areas=frozenset({area}) if area else frozenset(),
         )
-        return _report_and_plan(handler_input, report)
+        return _report_and_plan(handler_input, report, home_offers(handler_input, self.access))
 
 
 class ReportPainHandler(_IntentHandler):
@@ -303,14 +311,42 @@ class MileageHandler(_IntentHandler):
         )
 
 
-def _report_and_plan(handler_input: HandlerInput, report: SorenessReport) -> Response:
+def home_offers(
+    handler_input: HandlerInput, access: HomeAccess | None
+) -> dict[str, dict[str, Any]]:
+    """Offer to start the bath or the heating pad where a plan recommends them."""
+    system = getattr(handler_input.request_envelope.context, "system", None)
+    user = getattr(getattr(system, "user", None), "user_id", None)
+    if access is None or access.home_for(user) is None:
+        return {}
+    bath_c = access.safety.bath_default_c
+    minutes = access.safety.heat_default_minutes
+    return {
+        "epsom_bath": {
+            "verb": "bath/fill",
+            "params": {"temperature_c": bath_c, "epsom": True},
+            "question": f"Want me to draw you a warm Epsom bath at {bath_c:g} degrees?",
+        },
+        "heat_if_persists": {
+            "verb": "heat/start",
+            "params": {"minutes": minutes},
+            "question": f"Want me to turn on your heating pad for {minutes} minutes?",
+        },
+    }
+
+
+def _report_and_plan(
+    handler_input: HandlerInput,
+    report: SorenessReport,
+    offers: dict[str, dict[str, Any]] | None = None,
+) -> Response:
     now = request_time(handler_input)
     history = load_history(handler_input).with_report(report)
     save_history(handler_input, history)
     unit = unit_for(handler_input, history)
     context = history.context(now)
     plan = build_plan(context, training_load(history.runs, now), unit=unit)
-    reply = plan_reply(plan, load_knowledge(), unit)
+    reply = plan_reply(plan, load_knowledge(), unit, offers)
     areas = [AREA_NAMES[area] for area in sorted(report.areas)]
     if areas and not plan.triage.needs_professional:
         reply = Reply(

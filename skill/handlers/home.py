@@ -1,0 +1,261 @@
+"""Handlers that drive the home: heating pad, bath and status, with confirmation first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from mqtt_bridge.errors import RefusedError, RequestError
+from skill import home_speech
+from skill.handlers.common import (
+    ACTION_KEY,
+    parse_duration,
+    respond,
+    session_of,
+    slot_id,
+    slot_number,
+    slot_value,
+)
+from skill.handlers.guidance import _IntentHandler
+from skill.home import HomeAccess, Outcome
+from skill.speech import ANYTHING_ELSE, Reply
+
+ASK_NEXT = "What else can I help with?"
+EPSOM = "epsom"
+# BATH_TYPE slot value ids in the interaction model.
+BATH_TYPES = frozenset({EPSOM, "plain"})
+QUIET_HOURS_QUESTION = (
+    "Heat isn't started at night without an explicit yes, so nobody falls asleep on a heating "
+    "pad. If you're awake and will stay awake, do you want it on anyway?"
+)
+
+# What each action is called when it fails ("I couldn't turn on the heating pad: ...").
+ACTION_NAMES: dict[str, str] = {
+    "heat/start": "turn on the heating pad",
+    "heat/stop": "turn off the heating pad",
+    "bath/fill": "run the bath",
+    "bath/stop": "stop the bath",
+    "status": "check your home",
+}
+
+
+def locale_of(handler_input: HandlerInput) -> str:
+    """Return the request's locale."""
+    return str(getattr(handler_input.request_envelope.request, "locale", None) or "en-US")
+
+
+def user_of(handler_input: HandlerInput) -> str | None:
+    """Return the Alexa user id."""
+    system = getattr(handler_input.request_envelope.context, "system", None)
+    return getattr(getattr(system, "user", None), "user_id", None)
+
+
+def home_of(handler_input: HandlerInput, access: HomeAccess | None) -> str | None:
+    """Return the home this user controls, if any."""
+    return access.home_for(user_of(handler_input)) if access is not None else None
+
+
+def ask_to_confirm(handler_input: HandlerInput, question: str, action: dict[str, Any]) -> Response:
+    """Ask a yes/no question; 'yes' carries out the action."""
+    session_of(handler_input)[ACTION_KEY] = action
+    return respond(handler_input, Reply(speech=question, reprompt="Yes or no?", keep_action=True))
+
+
+def carry_out(
+    handler_input: HandlerInput, access: HomeAccess | None, action: dict[str, Any]
+) -> Reply:
+    """Send a confirmed action to the home and say what really happened."""
+    home = home_of(handler_input, access)
+    if access is None or home is None:
+        return Reply(speech=home_speech.LINK_HOME, reprompt=ASK_NEXT)
+    verb = str(action["verb"])
+    params = dict(action.get("params") or {})
+    outcome = access.request(home, verb, params)
+    locale = locale_of(handler_input)
+    if outcome.ok:
+        return Reply(speech=success(verb, outcome, access, locale), reprompt=ASK_NEXT)
+    if outcome.rule == "quiet_hours" and verb == "heat/start":
+        session_of(handler_input)[ACTION_KEY] = {
+            "verb": verb,
+            "params": {**params, "confirm_quiet_hours": True},
+        }
+        return Reply(
+            speech=f"It's {outcome.error}. {QUIET_HOURS_QUESTION}",
+            reprompt="Do you want the heating pad on anyway?",
+            keep_action=True,
+        )
+    return Reply(speech=home_speech.failure(ACTION_NAMES[verb], outcome), reprompt=ASK_NEXT)
+
+
+def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str:
+    """Say a confirmed success."""
+    data, zone = outcome.data, access.timezone
+    if verb == "heat/start":
+        return home_speech.heat_started(data, zone, locale)
+    if verb == "bath/fill":
+        return home_speech.bath_started(data, zone, locale)
+    if verb == "heat/stop":
+        return (
+            "The heating pad is off." if data.get("was_on") else "The heating pad was already off."
+        )
+    if verb == "bath/stop":
+        return "I've stopped the bath." if data.get("was_filling") else "The bath wasn't running."
+    return "Done."
+
+
+class _HomeHandler(_IntentHandler):
+    def __init__(self, access: HomeAccess | None) -> None:
+        self.access = access
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Answer with a sentence about linking when the user has no home."""
+        if home_of(handler_input, self.access) is None:
+            return respond(handler_input, Reply(speech=home_speech.LINK_HOME, reprompt=ASK_NEXT))
+        assert self.access is not None
+        return self.handle_home(handler_input, self.access)
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        raise NotImplementedError
+
+    def status(self, handler_input: HandlerInput, access: HomeAccess) -> tuple[Outcome, str]:
+        home = home_of(handler_input, access)
+        assert home is not None
+        return access.request(home, "status"), locale_of(handler_input)
+
+
+class HeatOnHandler(_HomeHandler):
+    """Turn on the heating pad, for the asked time within the limit, after a yes."""
+
+    intent_name = "HeatOnIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Work out the minutes, say any limit aloud, and ask to confirm."""
+        requested = _requested_minutes(handler_input)
+        try:
+            chosen, limited = access.safety.heat_minutes(requested)
+        except RequestError:
+            return respond(
+                handler_input,
+                Reply(
+                    speech="How many minutes? For example: twenty minutes.", reprompt="How long?"
+                ),
+            )
+        if requested is None:
+            note = f"You didn't say how long, so I'll use the safe default of {chosen} minutes. "
+        elif limited:
+            note = (
+                f"{round(requested)} minutes is over the {chosen} minute limit, "
+                f"so I'll set {chosen} minutes. "
+            )
+        else:
+            note = ""
+        question = f"{note}Turn on the heating pad for {chosen} minutes? It switches off by itself."
+        return ask_to_confirm(
+            handler_input, question, {"verb": "heat/start", "params": {"minutes": chosen}}
+        )
+
+
+class HeatOffHandler(_HomeHandler):
+    """Turn off the heating pad at once; switching off needs no confirmation."""
+
+    intent_name = "HeatOffIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Switch off and say whether it was on."""
+        return respond(handler_input, carry_out(handler_input, access, {"verb": "heat/stop"}))
+
+
+class HeatStatusHandler(_HomeHandler):
+    """Say how long is left on the heating pad."""
+
+    intent_name = "HeatStatusIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Read the bridge's state."""
+        outcome, locale = self.status(handler_input, access)
+        if not outcome.ok:
+            speech = home_speech.failure("check the heating pad", outcome)
+        else:
+            speech = home_speech.describe_heat(outcome.data, access.timezone, locale)
+        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
+
+class DrawBathHandler(_HomeHandler):
+    """Run a bath to a safe temperature, Epsom or plain, after a yes."""
+
+    intent_name = "DrawBathIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Check the temperature against the limits, then ask to confirm."""
+        asked = slot_number(handler_input, "temperature")
+        try:
+            target = access.safety.bath_target(asked)
+        except RefusedError as exc:
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"I won't do that: {exc}. Pick a temperature from "
+                    f"{access.safety.bath_min_c:g} to {access.safety.bath_max_c:g} degrees.",
+                    reprompt=ASK_NEXT,
+                ),
+            )
+        epsom = slot_id(handler_input, "bathType") == EPSOM
+        kind = "an Epsom salt bath" if epsom else "a bath"
+        question = f"Run {kind} at {target:g} degrees?"
+        if epsom:
+            question += f" You'll need {home_speech.EPSOM_DOSE}."
+        params = {"temperature_c": target, "epsom": epsom}
+        return ask_to_confirm(handler_input, question, {"verb": "bath/fill", "params": params})
+
+
+class StopBathHandler(_HomeHandler):
+    """Stop the bath at once."""
+
+    intent_name = "StopBathIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Close the valve and say whether it was running."""
+        return respond(handler_input, carry_out(handler_input, access, {"verb": "bath/stop"}))
+
+
+class BathStatusHandler(_HomeHandler):
+    """Answer "is my bath ready?"."""
+
+    intent_name = "BathStatusIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Read the bridge's state."""
+        outcome, _ = self.status(handler_input, access)
+        speech = (
+            home_speech.describe_bath(outcome.data)
+            if outcome.ok
+            else home_speech.failure("check the bath", outcome)
+        )
+        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
+
+class HomeStatusHandler(_HomeHandler):
+    """Answer "what's running?"."""
+
+    intent_name = "HomeStatusIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Summarise heat, bath and offline devices."""
+        outcome, locale = self.status(handler_input, access)
+        speech = (
+            home_speech.describe_running(outcome.data, access.timezone, locale)
+            if outcome.ok
+            else home_speech.failure("check your home", outcome)
+        )
+        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
+
+def _requested_minutes(handler_input: HandlerInput) -> float | None:
+    duration = slot_value(handler_input, "duration")
+    if duration:
+        seconds = parse_duration(duration)
+        if seconds is not None:
+            return seconds / 60
+    return slot_number(handler_input, "minutes")

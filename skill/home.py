@@ -1,0 +1,109 @@
+"""Reach a runner's home: which home a user controls, and one shared MQTT connection to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mqtt_bridge.client import BridgeClient
+from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.safety import SafetyLimits
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BRIDGE_OFFLINE = "bridge_offline"
+NO_HOME = "no_home"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What actually happened at home: ok with data, or an error the skill can speak."""
+
+    ok: bool
+    data: Mapping[str, Any] = field(default_factory=dict)
+    code: str | None = None
+    error: str | None = None
+    rule: str | None = None
+
+    @classmethod
+    def from_reply(cls, reply: Mapping[str, Any]) -> Outcome:
+        """Read a bridge reply."""
+        if reply.get("status") == "ok":
+            data = reply.get("data")
+            return cls(True, data if isinstance(data, Mapping) else {})
+        return cls(
+            False,
+            code=str(reply.get("code") or "error"),
+            error=str(reply.get("error") or "something went wrong at home"),
+            rule=reply.get("rule"),
+        )
+
+
+class Requester(Protocol):
+    """The part of BridgeClient the skill uses (a seam for unit tests)."""
+
+    def availability(self, home: str) -> str | None: ...
+
+    def request(
+        self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]: ...
+
+
+class HomeAccess:
+    """Map Alexa users to homes and send their requests, always answering honestly."""
+
+    def __init__(
+        self,
+        requester: Requester | None,
+        *,
+        default_home: str | None,
+        user_homes: Mapping[str, str],
+        safety: SafetyLimits,
+        timeout_s: float,
+        timezone: Any = None,
+    ) -> None:
+        self._requester = requester
+        self._default = default_home
+        self._users = dict(user_homes)
+        self.safety = safety
+        self.timezone = timezone
+        self._timeout = timeout_s
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HomeAccess | None:
+        """Connect (in the background) when the settings name a broker and some home."""
+        if settings.broker is None or not (settings.home or settings.user_homes):
+            return None
+        client = BridgeClient(settings.broker, client_id=None)
+        # Don't block start-up on the broker: paho keeps trying, and requests say if it's down.
+        client.start(timeout=None)
+        return cls(
+            client,
+            default_home=settings.home,
+            user_homes=settings.user_homes,
+            safety=settings.safety,
+            timeout_s=settings.home_timeout_s,
+            timezone=settings.timezone,
+        )
+
+    def home_for(self, user_id: str | None) -> str | None:
+        """Return the home a user controls: their own mapping, else the default home."""
+        if user_id and user_id in self._users:
+            return self._users[user_id]
+        return self._default
+
+    def request(self, home: str, verb: str, params: dict[str, Any] | None = None) -> Outcome:
+        """Send a request to a home and report what actually happened."""
+        if self._requester is None:
+            return Outcome(False, code=NO_HOME, error="no home is linked")
+        if self._requester.availability(home) == "offline":
+            return Outcome(False, code=BRIDGE_OFFLINE, error="your home bridge is offline")
+        try:
+            reply = self._requester.request(home, verb, params or {}, timeout=self._timeout)
+        except BridgeError as exc:
+            log.warning("home %s did not answer %s: %s", home, verb, exc)
+            return Outcome(False, code=BRIDGE_OFFLINE, error="I can't reach your home right now")
+        return Outcome.from_reply(reply)

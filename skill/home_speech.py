@@ -1,0 +1,120 @@
+"""Say what happened at home: honest sentences for every outcome, times in the home's zone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from skill.home import BRIDGE_OFFLINE, NO_HOME, Outcome
+
+EPSOM_DOSE = "about two cups, roughly 500 grams, of Epsom salt"
+LINK_HOME = (
+    "I can't reach a home for you yet. To control a heating pad or a bath, link your home: "
+    "ask whoever set up Recovery Coach to add your Alexa account, or link it in the Alexa app. "
+    "I can still help you recover: just ask how."
+)
+BATH_STATES: dict[str, str] = {
+    "idle": "No bath is running.",
+    "ready": "Your bath is ready.",
+    "stopped": "The bath was stopped before it was full.",
+    "too_hot": "I stopped the bath because the water got too hot.",
+    "leak": "I stopped the bath because the leak sensor got wet.",
+}
+
+
+def clock_time(iso: str | None, timezone: Any, locale: str) -> str:
+    """Say an ISO time as '8:35 PM' (en-US) or '20:35' (elsewhere), in the home's time zone."""
+    if not iso:
+        return "soon"
+    moment = datetime.fromisoformat(iso).astimezone(timezone)
+    if locale == "en-US":
+        return moment.strftime("%I:%M %p").lstrip("0")
+    return moment.strftime("%H:%M")
+
+
+def minutes(count: int) -> str:
+    """Say '1 minute' or '12 minutes'."""
+    return f"{count} minute{'' if count == 1 else 's'}"
+
+
+def failure(what: str, outcome: Outcome) -> str:
+    """Say why something did not happen, never pretending it did."""
+    if outcome.code == NO_HOME:
+        return LINK_HOME
+    if outcome.code == BRIDGE_OFFLINE:
+        return f"I couldn't {what}: {outcome.error}. Nothing was changed."
+    reason = outcome.error or "something went wrong at home"
+    return f"I couldn't {what}: {reason}."
+
+
+def heat_started(data: Mapping[str, Any], timezone: Any, locale: str) -> str:
+    """Confirm a heat session the plug confirmed."""
+    ends = clock_time(data.get("ends_at"), timezone, locale)
+    speech = f"Your heating pad is on for {minutes(int(data.get('minutes', 0)))}. "
+    speech += f"It switches off at {ends}."
+    if data.get("limited"):
+        speech += f" That's the limit of {minutes(int(data.get('max_minutes', 0)))} a session."
+    return speech
+
+
+def bath_started(data: Mapping[str, Any], timezone: Any, locale: str) -> str:
+    """Confirm a bath the valve confirmed."""
+    ends = clock_time(data.get("ends_at"), timezone, locale)
+    speech = (
+        f"Your bath is filling to {data.get('target_c'):g} degrees and should be ready at {ends}."
+    )
+    if data.get("epsom"):
+        speech += f" Add {EPSOM_DOSE} as it fills."
+    return speech
+
+
+def describe_heat(state: Mapping[str, Any], timezone: Any, locale: str) -> str:
+    """Say whether the heating pad is on and for how long."""
+    heat = state.get("heat") or {}
+    if not heat.get("running"):
+        return "The heating pad is off."
+    left = minutes(int(heat.get("remaining_min", 0)))
+    ends = clock_time(heat.get("ends_at"), timezone, locale)
+    return f"The heating pad is on, with {left} left. It switches off at {ends}."
+
+
+def describe_bath(state: Mapping[str, Any]) -> str:
+    """Say where the bath is at, with the water temperature when a thermometer reports it."""
+    bath = state.get("bath") or {}
+    status = str(bath.get("status", "idle"))
+    if status == "filling":
+        target = bath.get("target_c")
+        speech = f"Your bath is filling to {target:g} degrees" if target else "Your bath is filling"
+        speech += f", ready in about {minutes(int(bath.get('remaining_min', 0)))}."
+    else:
+        speech = BATH_STATES.get(status, "No bath is running.")
+    reading = water_temperature(state)
+    if reading is not None and status in ("filling", "ready"):
+        speech += f" The water is at {reading:.1f} degrees."
+    return speech
+
+
+def describe_running(state: Mapping[str, Any], timezone: Any, locale: str) -> str:
+    """Say what is running at home."""
+    parts = []
+    if (state.get("heat") or {}).get("running"):
+        parts.append(describe_heat(state, timezone, locale))
+    if (state.get("bath") or {}).get("status") in ("filling", "ready"):
+        parts.append(describe_bath(state))
+    offline = [
+        name.replace("_", " ")
+        for name, device in (state.get("devices") or {}).items()
+        if device.get("online") is False
+    ]
+    if offline:
+        parts.append(f"Offline right now: {', '.join(offline)}.")
+    return " ".join(parts) or "Nothing is running right now."
+
+
+def water_temperature(state: Mapping[str, Any]) -> float | None:
+    """Return the bath thermometer's reading, if there is one."""
+    for device in (state.get("devices") or {}).values():
+        if device.get("role") == "bath_temperature" and device.get("temperature_c") is not None:
+            return float(device["temperature_c"])
+    return None
