@@ -523,7 +523,12 @@ class BridgeCore:
     def snapshot(self, now: datetime) -> dict[str, Any]:
         """Describe devices, timers and the bath, as published on the state topic."""
         heat = self.timers.get(Role.HEATING_PAD)
-        bath_timer = self.timers.get(Role.BATH_VALVE) if self.bath.status == "filling" else None
+        # Only what the device confirmed counts as running: a pad still being asked is not on.
+        heat_on = heat is not None and heat.deadline > now and self._is_on(Role.HEATING_PAD)
+        bath_status = self.bath.status
+        if bath_status == "filling" and not self._is_on(Role.BATH_VALVE):
+            bath_status = "starting"
+        bath_timer = self.timers.get(Role.BATH_VALVE) if bath_status == "filling" else None
         return {
             "home": self.config.home,
             "devices": {
@@ -537,12 +542,12 @@ class BridgeCore:
                 for device in self.config.devices
             },
             "heat": {
-                "running": heat is not None and heat.deadline > now,
-                "ends_at": _iso(heat.deadline) if heat else None,
-                "remaining_min": heat.remaining_minutes(now) if heat else 0,
+                "running": heat_on,
+                "ends_at": _iso(heat.deadline) if heat and heat_on else None,
+                "remaining_min": heat.remaining_minutes(now) if heat and heat_on else 0,
             },
             "bath": {
-                "status": self.bath.status,
+                "status": bath_status,
                 "target_c": self.bath.target_c,
                 "epsom": self.bath.epsom,
                 "ends_at": _iso(bath_timer.deadline) if bath_timer else None,
@@ -692,6 +697,10 @@ class BridgeCore:
                 )
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _is_on(self, role: Role) -> bool:
+        state = self.devices.get(role)
+        return state is not None and state.on is True
 
     def _switch(self, role: Role) -> Switch | None:
         return self.config.switch(role)

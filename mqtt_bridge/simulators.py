@@ -351,6 +351,7 @@ class Zigbee2MqttSensor(SimulatedDevice):
         super().__init__(friendly_name, host, port, **kw)
         self.temperature_c = temperature_c
         self.wet = wet
+        self._said_c = temperature_c
 
     def will(self) -> tuple[str, str]:
         return (f"{self.topic}/availability", json.dumps({"state": "offline"}))
@@ -374,6 +375,10 @@ class Zigbee2MqttSensor(SimulatedDevice):
         with self._lock:
             if temperature_c is not None:
                 self.temperature_c = temperature_c
+                # Report whole-degree changes as events, not every tenth.
+                if self._said_c is None or abs(temperature_c - self._said_c) >= 1.0:
+                    self._said_c = temperature_c
+                    self.event(f"{temperature_c:.1f} °C")
             if wet is not None and wet != self.wet:
                 self.wet = wet
                 self.event("WET" if wet else "dry")

@@ -22,6 +22,7 @@ from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.simulators import SimulatedHome
 from skill.console import chat_loop
 from skill.conversation import Conversation, http_transport
+from skill.home import HomeAccess
 from skill.nlu import InteractionModel
 from skill.settings import Settings
 from skill.web import create_app
@@ -132,28 +133,42 @@ class Home:
 
 
 def run_demo(locale: str, settings: Settings, scale: float) -> None:
-    """Start everything, then chat until the user quits."""
+    """Start the simulated home, then the skill wired to it, then chat until the user quits."""
     logging.getLogger("skill").setLevel(logging.WARNING)
     logging.getLogger("skill.web").setLevel(logging.ERROR)
     logging.getLogger("mqtt_bridge").setLevel(logging.ERROR)
-    port = free_port()
-    server = create_server(create_app(settings), host="127.0.0.1", port=port, threads=4)
-    url = f"http://127.0.0.1:{port}/alexa"
-    threading.Thread(target=server.run, name="skill-server", daemon=True).start()
-    click.echo(f"Skill server (verification off, local only) on {url}")
     with tempfile.TemporaryDirectory(prefix="recovery-demo-") as folder:
         home: Home | None = Home(Path(folder) / "bridge.sqlite3", scale, click.echo)
+        access: HomeAccess | None = None
         try:
             assert home is not None
             home.start()
+            access = HomeAccess(
+                home.client,
+                default_home=home.config.home,
+                user_homes={},
+                safety=home.config.safety,
+                timeout_s=settings.home_timeout_s,
+                timezone=home.config.timezone,
+            )
             click.echo(
                 f"Home bridge with simulated Tasmota heating pad, Shelly bath valve, Zigbee "
                 f"sensors and a speaker on {home.broker.url}; time runs {scale:g}x faster."
             )
-            click.echo(HOME_HELP)
         except BridgeError as exc:
             click.echo(f"(no home part: {exc})")
             home = None
+        port = free_port()
+        app = create_app(settings, home=access)
+        server = create_server(app, host="127.0.0.1", port=port, threads=4)
+        url = f"http://127.0.0.1:{port}/alexa"
+        threading.Thread(target=server.run, name="skill-server", daemon=True).start()
+        click.echo(f"Skill server (verification off, local only) on {url}")
+        if home is not None:
+            click.echo(
+                'Say "turn on the heating pad for ten minutes", "draw me an Epsom salt bath", '
+                '"what\'s running"; or send raw requests: ' + HOME_HELP[0].lower() + HOME_HELP[1:]
+            )
         conversation = Conversation(InteractionModel.load(locale), http_transport(url), locale)
 
         def home_command(line: str) -> str:

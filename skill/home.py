@@ -89,6 +89,16 @@ class HomeAccess:
             timezone=settings.timezone,
         )
 
+    def availability_of(self, home: str) -> str | None:
+        """Return a home bridge's retained availability, if heard."""
+        return self._requester.availability(home) if self._requester is not None else None
+
+    def close(self) -> None:
+        """Disconnect the shared connection."""
+        stop = getattr(self._requester, "stop", None)
+        if stop is not None:
+            stop()
+
     def home_for(self, user_id: str | None) -> str | None:
         """Return the home a user controls: their own mapping, else the default home."""
         if user_id and user_id in self._users:

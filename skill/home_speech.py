@@ -16,6 +16,7 @@ LINK_HOME = (
 )
 BATH_STATES: dict[str, str] = {
     "idle": "No bath is running.",
+    "starting": "Your bath is just starting: the valve hasn't confirmed it's open yet.",
     "ready": "Your bath is ready.",
     "stopped": "The bath was stopped before it was full.",
     "too_hot": "I stopped the bath because the water got too hot.",

@@ -37,7 +37,9 @@ def integration_document(broker: MosquittoBroker, tmp_path: Path, **changes: Any
     document["broker"] = {"url": broker.url, "keepalive": 5}
     document["timer_database"] = str(tmp_path / "bridge.sqlite3")
     safety = document.setdefault("safety", {})
-    safety.setdefault("heat", {}).update({"quiet_hours": None, "min_gap_minutes": 0})
+    heat = safety.setdefault("heat", {})
+    heat.setdefault("quiet_hours", None)
+    heat.setdefault("min_gap_minutes", 0)
     safety.setdefault("confirm_timeout_s", 2)
     return document
 

@@ -10,45 +10,12 @@ from typing import Any
 import pytest
 from envelopes import envelope, intent, resolved_slot
 from flask.testing import FlaskClient
-from ssml import check_response, check_ssml
+from skill_support import Session
+from ssml import check_ssml
 
-from skill.conversation import Conversation, plain_text
-from skill.nlu import InteractionModel
+from skill.conversation import plain_text
 from skill.settings import Settings
 from skill.web import create_app
-
-
-class Session:
-    """A runner talking to the skill over HTTP, with every response checked for SSML limits."""
-
-    def __init__(self, client: FlaskClient, locale: str = "en-US", user: str = "runner-1") -> None:
-        self.client = client
-        self.conversation = Conversation(
-            InteractionModel.load(locale), self.send, locale=locale, user_id=user
-        )
-        self.last: dict[str, Any] = {}
-
-    def send(self, payload: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post("/alexa", json=payload)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        body: dict[str, Any] = response.json
-        check_response(body)
-        self.last = body
-        return body
-
-    def say(self, phrase: str) -> str:
-        body = self.conversation.say(phrase)
-        speech = body["response"].get("outputSpeech", {})
-        return plain_text(speech.get("ssml", ""))
-
-    @property
-    def card(self) -> dict[str, Any]:
-        card: dict[str, Any] = self.last["response"].get("card") or {}
-        return card
-
-    @property
-    def ends(self) -> bool:
-        return bool(self.last["response"].get("shouldEndSession"))
 
 
 @pytest.fixture

@@ -26,10 +26,7 @@ ASK_NEXT = "What else can I help with?"
 EPSOM = "epsom"
 # BATH_TYPE slot value ids in the interaction model.
 BATH_TYPES = frozenset({EPSOM, "plain"})
-QUIET_HOURS_QUESTION = (
-    "Heat isn't started at night without an explicit yes, so nobody falls asleep on a heating "
-    "pad. If you're awake and will stay awake, do you want it on anyway?"
-)
+QUIET_HOURS_QUESTION = "If you're awake and will stay awake, do you want it on anyway?"
 
 # What each action is called when it fails ("I couldn't turn on the heating pad: ...").
 ACTION_NAMES: dict[str, str] = {
@@ -82,7 +79,7 @@ def carry_out(
             "params": {**params, "confirm_quiet_hours": True},
         }
         return Reply(
-            speech=f"It's {outcome.error}. {QUIET_HOURS_QUESTION}",
+            speech=f"{_capitalised(outcome.error or 'it is quiet hours')}. {QUIET_HOURS_QUESTION}",
             reprompt="Do you want the heating pad on anyway?",
             keep_action=True,
         )
@@ -250,6 +247,10 @@ class HomeStatusHandler(_HomeHandler):
             else home_speech.failure("check your home", outcome)
         )
         return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _requested_minutes(handler_input: HandlerInput) -> float | None:

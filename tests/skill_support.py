@@ -1,0 +1,44 @@
+"""A runner talking to the skill over HTTP (Flask's test client), every response checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from ssml import check_response
+
+from skill.conversation import Conversation, plain_text
+from skill.nlu import InteractionModel
+
+
+class Session:
+    """A runner talking to the skill over HTTP, with every response checked for SSML limits."""
+
+    def __init__(self, client: FlaskClient, locale: str = "en-US", user: str = "runner-1") -> None:
+        self.client = client
+        self.conversation = Conversation(
+            InteractionModel.load(locale), self.send, locale=locale, user_id=user
+        )
+        self.last: dict[str, Any] = {}
+
+    def send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        response = self.client.post("/alexa", json=payload)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body: dict[str, Any] = response.json
+        check_response(body)
+        self.last = body
+        return body
+
+    def say(self, phrase: str) -> str:
+        body = self.conversation.say(phrase)
+        speech = body["response"].get("outputSpeech", {})
+        return plain_text(speech.get("ssml", ""))
+
+    @property
+    def card(self) -> dict[str, Any]:
+        card: dict[str, Any] = self.last["response"].get("card") or {}
+        return card
+
+    @property
+    def ends(self) -> bool:
+        return bool(self.last["response"].get("shouldEndSession"))

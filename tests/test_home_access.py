@@ -1,0 +1,109 @@
+"""HomeAccess and home speech at their seams: a recording requester, no broker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.safety import SafetyLimits
+from skill import home_speech
+from skill.home import BRIDGE_OFFLINE, HomeAccess, Outcome
+
+
+@dataclass
+class Requester:
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    online: str | None = "online"
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    fail: bool = False
+
+    def availability(self, home: str) -> str | None:
+        return self.online
+
+    def request(
+        self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        self.calls.append((home, verb, params or {}))
+        if self.fail:
+            raise BridgeError("the home bridge did not answer")
+        return self.replies.pop(0)
+
+
+def access(requester: Requester, **kw: Any) -> HomeAccess:
+    options: dict[str, Any] = {
+        "default_home": "flat",
+        "user_homes": {"amzn1.alice": "cottage"},
+        "safety": SafetyLimits(),
+        "timeout_s": 2.0,
+    }
+    options.update(kw)
+    return HomeAccess(requester, **options)
+
+
+def test_users_map_to_their_home_else_the_default() -> None:
+    home = access(Requester())
+    assert home.home_for("amzn1.alice") == "cottage"
+    assert home.home_for("amzn1.bob") == "flat"
+    assert access(Requester(), default_home=None).home_for("amzn1.bob") is None
+
+
+def test_offline_bridge_is_not_asked() -> None:
+    requester = Requester(online="offline")
+    outcome = access(requester).request("flat", "heat/start", {"minutes": 5})
+    assert outcome == Outcome(False, code=BRIDGE_OFFLINE, error="your home bridge is offline")
+    assert requester.calls == []
+
+
+def test_silent_bridge_is_reported_not_hidden() -> None:
+    outcome = access(Requester(fail=True)).request("flat", "status")
+    assert not outcome.ok and outcome.code == BRIDGE_OFFLINE
+    assert home_speech.failure("check your home", outcome) == (
+        "I couldn't check your home: I can't reach your home right now. Nothing was changed."
+    )
+
+
+def test_replies_become_outcomes() -> None:
+    requester = Requester(
+        replies=[
+            {"status": "ok", "data": {"minutes": 20}},
+            {
+                "status": "error",
+                "code": "refused",
+                "rule": "quiet_hours",
+                "error": "it's quiet hours",
+            },
+        ]
+    )
+    first = access(requester).request("flat", "heat/start")
+    second = access(requester).request("flat", "heat/start")
+    assert first.ok and first.data == {"minutes": 20}
+    assert (second.code, second.rule, second.error) == (
+        "refused",
+        "quiet_hours",
+        "it's quiet hours",
+    )
+
+
+def test_times_are_said_in_the_homes_zone_and_locale() -> None:
+    london = ZoneInfo("Europe/London")
+    assert home_speech.clock_time("2026-07-01T19:35:00+00:00", london, "en-GB") == "20:35"
+    assert home_speech.clock_time("2026-07-01T19:35:00+00:00", london, "en-US") == "8:35 PM"
+
+
+def test_status_sentences() -> None:
+    state = {
+        "heat": {"running": True, "remaining_min": 1, "ends_at": "2026-07-01T19:35:00+00:00"},
+        "bath": {"status": "filling", "target_c": 38.5, "remaining_min": 4},
+        "devices": {
+            "thermo": {"role": "bath_temperature", "temperature_c": 36.24, "online": True},
+            "floor_leak": {"role": "leak_sensor", "online": False},
+        },
+    }
+    zone = ZoneInfo("UTC")
+    assert home_speech.describe_running(state, zone, "en-GB") == (
+        "The heating pad is on, with 1 minute left. It switches off at 19:35. "
+        "Your bath is filling to 38.5 degrees, ready in about 4 minutes. The water is at 36.2 "
+        "degrees. Offline right now: floor leak."
+    )
