@@ -234,7 +234,8 @@ def test_failed_bath_is_said_and_its_then_is_not() -> None:
 def test_waits_time_out() -> None:
     run = RoutineRun(
         parse_routine(
-            "name: x\ntitle: X\nsteps:\n  - wait_for: {condition: bath_ready, timeout_minutes: 2}\n  - say: after\n"
+            "name: x\ntitle: X\nsteps:\n"
+            "  - wait_for: {condition: bath_ready, timeout_minutes: 2}\n  - say: after\n"
         )
     )
     run.start(T0)
