@@ -28,12 +28,22 @@ from mqtt_bridge.adapters import (
 from mqtt_bridge.adapters.base import Adapter
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
+from routines.routine import Routine, RoutineError, builtin_routines, load_routines
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 HOME_ID = re.compile(r"^[a-z0-9_-]+$")
 BRIDGE_KEYS = frozenset(
-    {"home", "broker", "devices", "safety", "timer_database", "timezone", "homeassistant"}
+    {
+        "home",
+        "broker",
+        "devices",
+        "safety",
+        "timer_database",
+        "timezone",
+        "homeassistant",
+        "routines_dir",
+    }
 )
 # The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
 SKILL_KEYS = frozenset(
@@ -126,6 +136,7 @@ class BridgeConfig:
     timezone: ZoneInfo | None = None
     homeassistant: bool = True
     discovery_prefix: str = "homeassistant"
+    routines: Mapping[str, Routine] = field(default_factory=builtin_routines)
 
     def __post_init__(self) -> None:
         if not HOME_ID.match(self.home):
@@ -189,7 +200,19 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
         timezone=parse_timezone(top.get("timezone")),
         homeassistant=bool(ha.get("enabled", True)),
         discovery_prefix=str(ha.get("discovery_prefix", "homeassistant")),
+        routines=_routines(top.get("routines_dir"), base),
     )
+
+
+def _routines(raw: Any, base: Path) -> dict[str, Routine]:
+    folder = None
+    if raw is not None:
+        folder = Path(str(raw)).expanduser()
+        folder = folder if folder.is_absolute() else base / folder
+    try:
+        return load_routines(folder)
+    except RoutineError as exc:
+        raise ConfigError(f"routines_dir: {exc}") from None
 
 
 def parse_broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:

@@ -7,6 +7,7 @@ before a device is switched on, so a crash never leaves heat or water without a 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections import OrderedDict
@@ -33,7 +34,9 @@ from mqtt_bridge.protocol import (
     parse_request,
     transaction_of,
 )
+from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer, TimerStore
+from routines.engine import Action, Announce, FillBath, StartHeat, StopDevice
 
 HEAT = "heat"
 BATH = "bath"
@@ -47,6 +50,7 @@ MAX_ANNOUNCEMENT = 1000
 EPSOM = {"grams": 500, "cups": 2}
 HA_STATUS = "homeassistant/status"
 KIND_ROLES = {HEAT: Role.HEATING_PAD, BATH: Role.BATH_VALVE}
+ROUTINE_KEY = "routine"
 # A device switching itself off this close to the deadline is its own auto-off doing its job.
 DEADLINE_TOLERANCE_S = 5.0
 
@@ -130,8 +134,10 @@ class BridgeCore:
     _out: list[Message] = field(init=False, default_factory=list)
     _next_state: datetime | None = field(init=False, default=None)
     _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
+    routines: RoutineControl = field(init=False)
 
     def __post_init__(self) -> None:
+        self.routines = RoutineControl(self.config.routines, self._routine_action)
         self.topics = Topics(self.config.home)
         self.devices = {device.role: DeviceState() for device in self.config.devices}
         self._handlers: dict[str, Callable[[Request, datetime], None]] = {
@@ -141,6 +147,11 @@ class BridgeCore:
             "bath/stop": self._bath_stop,
             "announce": self._announce,
             "status": self._status,
+            "routine/start": self._routine_start,
+            "routine/stop": self._routine_control,
+            "routine/pause": self._routine_control,
+            "routine/resume": self._routine_control,
+            "routine/next": self._routine_control,
         }
         self._ha_commands: dict[tuple[str, str], Callable[[datetime], None]] = {
             ("heat/set", "ON"): lambda now: self._run_internal("heat/start", {}, now),
@@ -150,6 +161,13 @@ class BridgeCore:
             ("bath/set", "STOP"): lambda now: self._run_internal("bath/stop", {}, now),
             ("stop_all/press", "PRESS"): self._stop_everything,
         }
+        for name in self.config.routines:
+            self._ha_commands[("routine/set", name.upper())] = functools.partial(
+                self._run_internal, "routine/start", {"name": name}
+            )
+        self._ha_commands[("routine/set", "NONE")] = functools.partial(
+            self._run_internal, "routine/stop", {}
+        )
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -175,6 +193,8 @@ class BridgeCore:
             if timer.deadline <= now:
                 log.warning("%s's deadline passed while the bridge was down: off now", timer.device)
                 self._switch_off(role)
+        self.routines.restore(self.store.get_json(ROUTINE_KEY), now)
+        self.store.put_json(ROUTINE_KEY, None)
         return self._flush()
 
     def connected(self, now: datetime) -> list[Message]:
@@ -248,6 +268,10 @@ class BridgeCore:
             self._finish(say.transaction)
             failure = DeviceError(TIMEOUT, "the speaker did not answer")
             self._reply_error("announce", say.transaction, failure)
+        was = self.routines.snapshot()
+        self.routines.tick(now)
+        if self.routines.snapshot() != was:
+            self._routine_changed(now)
         if self._next_state is not None and now >= self._next_state:
             self._publish_state(now)
         return self._flush()
@@ -259,6 +283,9 @@ class BridgeCore:
         moments += [say.deadline for say in self._says.values()]
         if self._next_state is not None:
             moments.append(self._next_state)
+        routine = self.routines.next_wakeup()
+        if routine is not None:
+            moments.append(routine)
         return min(moments, default=None)
 
     # --- requests ------------------------------------------------------------------------
@@ -295,8 +322,19 @@ class BridgeCore:
         try:
             self._handlers[verb](Request(verb, None, params), now)
         except BridgeError as exc:
-            log.warning("%s from Home Assistant refused: %s", verb, exc)
+            log.warning("%s (from Home Assistant or a routine) refused: %s", verb, exc)
             self._reply_error(verb, None, exc)
+            self._internal_failed(verb, str(exc), now)
+
+    def _internal_failed(self, verb: str, reason: str, now: datetime) -> None:
+        if not self.routines.active:
+            return
+        if verb == "heat/start":
+            self._say(f"The heating pad can't start: {reason}.", now)
+            self.routines.condition("heat_done", now, ok=False)
+        elif verb == "bath/fill":
+            self._say(f"The bath can't start: {reason}.", now)
+            self.routines.condition("bath_ready", now, ok=False)
 
     def _ha_command(self, name: str, payload: str, now: datetime) -> None:
         command = self._ha_commands.get((name, payload.upper()))
@@ -365,6 +403,7 @@ class BridgeCore:
         def failed(at: datetime) -> None:
             self._drop_timer(Role.HEATING_PAD)
             self._out.extend(switch.turn_off())
+            self.routines.condition("heat_done", at, ok=False)
 
         self._expect(Role.HEATING_PAD, True, request, now, confirmed_on, failed)
 
@@ -420,6 +459,7 @@ class BridgeCore:
             self._drop_timer(Role.BATH_VALVE)
             self.bath = Bath()
             self._out.extend(valve.turn_off())
+            self.routines.condition("bath_ready", at, ok=False)
 
         self._expect(Role.BATH_VALVE, True, request, now, confirmed_open, failed)
 
@@ -477,6 +517,7 @@ class BridgeCore:
             )
             self.store.put(self.timers[Role.BATH_VALVE])
         self._say(announcement, now)
+        self.routines.condition("bath_ready", now, ok=False)
         self._publish_state(now)
 
     # --- announcements ---------------------------------------------------------------------
@@ -557,6 +598,11 @@ class BridgeCore:
                 {"device": t.device, "kind": t.kind, "ends_at": _iso(t.deadline)}
                 for t in self.timers.values()
             ],
+            "routine": self.routines.snapshot(),
+            "routines": [
+                {"name": routine.name, "title": routine.title}
+                for routine in self.config.routines.values()
+            ],
             "updated_at": _iso(now),
         }
 
@@ -626,6 +672,7 @@ class BridgeCore:
                 near = timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
                 if timer.detail.get("expired") or near:
                     self._say("Your heating pad session is over.", now)
+                self.routines.condition("heat_done", now)
             elif self.bath.status == "filling":
                 # The valve closed by itself (its own auto-off, or by hand).
                 self._bath_ready("the valve closed", now, close=False)
@@ -645,6 +692,7 @@ class BridgeCore:
         if self.bath.epsom:
             words += " Add about two cups of Epsom salt and stir."
         self._say(words, now)
+        self.routines.condition("bath_ready", now)
         self._publish_state(now)
 
     def _timer_expired(self, role: Role, timer: Timer, now: datetime) -> None:
@@ -695,6 +743,40 @@ class BridgeCore:
                 self._run_internal(
                     "heat/stop" if role is Role.HEATING_PAD else "bath/stop", {}, now
                 )
+
+    # --- routines --------------------------------------------------------------------------
+
+    def _routine_start(self, request: Request, now: datetime) -> None:
+        _only(request.params, {"name"})
+        data = self.routines.start(request.params.get("name"), now)
+        self._routine_changed(now)
+        self._reply_ok(request.verb, request.transaction, data)
+
+    def _routine_control(self, request: Request, now: datetime) -> None:
+        _only(request.params, set())
+        data = self.routines.control(request.verb.split("/", 1)[1], now)
+        self._routine_changed(now)
+        self._reply_ok(request.verb, request.transaction, data)
+
+    def _routine_changed(self, now: datetime) -> None:
+        self.store.put_json(ROUTINE_KEY, self.routines.persisted())
+        self._publish_state(now)
+
+    def _routine_action(self, action: Action, now: datetime) -> None:
+        """Carry out one routine action; the same safety rules apply as to any request."""
+        if isinstance(action, Announce):
+            self._say(action.text, now)
+        elif isinstance(action, StartHeat):
+            self._run_internal("heat/start", {"minutes": action.minutes}, now)
+        elif isinstance(action, FillBath):
+            params: dict[str, Any] = {"epsom": action.epsom}
+            if action.temperature_c is not None:
+                params["temperature_c"] = action.temperature_c
+            self._run_internal("bath/fill", params, now)
+        elif isinstance(action, StopDevice):
+            verb = "heat/stop" if action.device == "heat" else "bath/stop"
+            if self._switch(Role.HEATING_PAD if action.device == "heat" else Role.BATH_VALVE):
+                self._run_internal(verb, {}, now)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -91,6 +91,32 @@ def discovery_messages(config: BridgeConfig, topics: Topics) -> list[Message]:
                 },
             ),
         ]
+    active = "value_json.routine and value_json.routine.status in ['running', 'waiting', 'paused']"
+    entities += [
+        (
+            "select",
+            "routine",
+            {
+                "name": "Recovery routine",
+                "icon": "mdi:run",
+                "command_topic": topics.ha_command("routine/set"),
+                "options": ["none", *config.routines],
+                "state_topic": topics.state,
+                "value_template": f"{{{{ value_json.routine.name if {active} else 'none' }}}}",
+            },
+        ),
+        (
+            "sensor",
+            "routine_step",
+            {
+                "name": "Routine step",
+                "state_topic": topics.state,
+                "value_template": (
+                    f"{{{{ value_json.routine.step_title if {active} else 'idle' }}}}"
+                ),
+            },
+        ),
+    ]
     entities.append(
         (
             "button",

@@ -8,7 +8,19 @@ from typing import Any
 from mqtt_bridge.errors import BridgeError, RequestError
 from mqtt_bridge.messages import Message, parse_json
 
-VERBS = ("heat/start", "heat/stop", "bath/fill", "bath/stop", "announce", "status")
+VERBS = (
+    "heat/start",
+    "heat/stop",
+    "bath/fill",
+    "bath/stop",
+    "announce",
+    "status",
+    "routine/start",
+    "routine/stop",
+    "routine/pause",
+    "routine/resume",
+    "routine/next",
+)
 MAX_TRANSACTION = 128
 
 OFFLINE = "device_offline"

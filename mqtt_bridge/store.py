@@ -101,6 +101,18 @@ class TimerStore:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return _time(float(row[0])) if row else None
 
+    def get_json(self, key: str) -> Any:
+        """Read a stored JSON value, or None."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_json(self, key: str, value: Any) -> None:
+        """Store a JSON value; None deletes it."""
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
     def put_time(self, key: str, moment: datetime) -> None:
         """Store a moment."""
         self.db.execute(

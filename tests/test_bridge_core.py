@@ -424,7 +424,11 @@ def test_discovery_describes_one_device_with_its_entities(home: CoreHarness) -> 
         f"homeassistant/sensor/{node}/bath_remaining/config",
         f"homeassistant/sensor/{node}/bath_status/config",
         f"homeassistant/button/{node}/stop_everything/config",
+        f"homeassistant/select/{node}/routine/config",
+        f"homeassistant/sensor/{node}/routine_step/config",
     }
+    select = configs[f"homeassistant/select/{node}/routine/config"]
+    assert select["options"] == ["none", "cool_down", "long_run_recovery", "sore_calves"]
     assert all(m.retain for m in home.to("homeassistant/"))
     for config in configs.values():
         assert config["device"]["identifiers"] == [node]
@@ -435,7 +439,7 @@ def test_discovery_describes_one_device_with_its_entities(home: CoreHarness) -> 
 def test_discovery_is_sent_again_when_home_assistant_comes_online(home: CoreHarness) -> None:
     home.clear()
     home.raw("homeassistant/status", "online")
-    assert len(home.to("homeassistant/")) == 6
+    assert len(home.to("homeassistant/")) == 8
     home.clear()
     home.raw("homeassistant/status", "offline")
     assert home.to("homeassistant/") == []

@@ -213,7 +213,7 @@ def test_home_assistant_discovery_is_retained(make_home: Any, mosquitto: Mosquit
     make_home()
     spy = Spy(mosquitto, "homeassistant/+/recovery_coach_test_home/+/config")
     try:
-        assert wait_until(lambda: len(spy.messages) >= 6)
+        assert wait_until(lambda: len(spy.messages) >= 8)
         assert all(retained for _, _, retained in spy.messages)
     finally:
         spy.stop()

@@ -1,0 +1,117 @@
+"""Run one routine at a time for the bridge: verbs in, engine actions out, state for the topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from mqtt_bridge.errors import DeviceError, RequestError
+from mqtt_bridge.protocol import BUSY
+from routines.engine import Action, Announce, RoutineRun, Status
+from routines.routine import Routine
+
+NOT_RUNNING = "not_running"
+ACTIVE = (Status.RUNNING, Status.WAITING, Status.PAUSED)
+
+
+class RoutineControl:
+    """Hold the running routine, and hand every action it produces to `execute`."""
+
+    def __init__(
+        self, routines: Mapping[str, Routine], execute: Callable[[Action, datetime], None]
+    ) -> None:
+        self.routines = routines
+        self._execute = execute
+        self.run: RoutineRun | None = None
+        self.interrupted: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None and self.run.status in ACTIVE
+
+    def start(self, name: Any, now: datetime) -> dict[str, Any]:
+        """Start a routine by name."""
+        if not isinstance(name, str) or name not in self.routines:
+            known = ", ".join(sorted(self.routines)) or "none"
+            raise RequestError(f"unknown routine {name!r}; known: {known}")
+        if self.active:
+            assert self.run is not None
+            raise DeviceError(BUSY, f"the {self.run.routine.title} routine is already running")
+        routine = self.routines[name]
+        self.run = RoutineRun(routine)
+        self.interrupted = None
+        self._do(self.run.start(now), now)
+        return {"name": routine.name, "title": routine.title, "steps": len(routine.steps)}
+
+    def control(self, verb: str, now: datetime) -> dict[str, Any]:
+        """Pause, resume, skip to the next step, or stop the running routine."""
+        if not self.active:
+            raise DeviceError(NOT_RUNNING, "no routine is running")
+        assert self.run is not None
+        actions = {
+            "pause": self.run.pause,
+            "resume": self.run.resume,
+            "next": self.run.skip,
+            "stop": self.run.stop,
+        }[verb](now)
+        self._do(actions, now)
+        return {"name": self.run.routine.name, "status": self.run.status.value}
+
+    def condition(self, name: str, now: datetime, ok: bool = True) -> None:
+        """Tell the routine the heat ended or the bath got ready (or failed)."""
+        if self.active:
+            assert self.run is not None
+            self._do(self.run.condition(name, now, ok), now)
+
+    def tick(self, now: datetime) -> None:
+        """Carry out whatever is due."""
+        if self.active:
+            assert self.run is not None
+            self._do(self.run.tick(now), now)
+
+    def next_wakeup(self) -> datetime | None:
+        """Return when the routine next has something to do."""
+        return self.run.next_wakeup() if self.active and self.run is not None else None
+
+    def restore(self, stored: Mapping[str, Any] | None, now: datetime) -> None:
+        """Report a routine the bridge was running when it went down as interrupted."""
+        if not stored:
+            return
+        name = str(stored.get("name"))
+        title = self.routines[name].title if name in self.routines else name
+        self.interrupted = {"name": name, "title": title, "status": "interrupted"}
+        self._execute(
+            Announce(
+                f"Your {title} routine was interrupted when the home bridge restarted. "
+                "Everything is switched off safely; start it again when you're ready."
+            ),
+            now,
+        )
+
+    def persisted(self) -> dict[str, Any] | None:
+        """Return what to store so a restart can report the routine as interrupted."""
+        if not self.active:
+            return None
+        assert self.run is not None
+        return {"name": self.run.routine.name}
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """Describe the routine for the state topic."""
+        if self.run is None:
+            return self.interrupted
+        run = self.run
+        upcoming = run.upcoming()
+        return {
+            "name": run.routine.name,
+            "title": run.routine.title,
+            "status": run.status.value,
+            "step": run.step,
+            "steps": len(run.routine.steps),
+            "step_title": run.routine.step_title(run.step),
+            "next_step_title": run.routine.step_title(upcoming) if upcoming is not None else None,
+        }
+
+    def _do(self, actions: list[Action], now: datetime) -> None:
+        for action in actions:
+            self._execute(action, now)
