@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv mosquitto lint test demo bench serve clean
+.PHONY: help venv system-deps lint test demo bench serve clean
 
 help:
 	@echo "make demo   - start the skill locally and talk to it"
@@ -25,12 +25,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Later parts (the home bridge) test against a real broker; install it once when missing.
-mosquitto:
-	@if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then \
-		echo "Installing Mosquitto with apt-get..."; \
+# The home bridge is tested against a real broker, and the speaker daemon renders speech with
+# espeak-ng: install whichever is missing, once.
+system-deps:
+	@missing=""; \
+	command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing="mosquitto"; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing with apt-get..."; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq mosquitto >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 lint: venv
@@ -38,10 +42,10 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv mosquitto lint
+test: venv system-deps lint
 	$(BIN)/pytest
 
-demo: venv mosquitto
+demo: venv system-deps
 	$(BIN)/recovery-coach demo
 
 bench: venv
