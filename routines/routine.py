@@ -78,9 +78,11 @@ class Routine:
         library = library or load_library()
         titles: dict[type, Any] = {
             Say: lambda s: "a word from your coach",
-            Wait: lambda s: f"a {round(s.seconds / 60)} minute pause"
-            if s.seconds >= 60
-            else f"a {round(s.seconds)} second pause",
+            Wait: lambda s: (
+                f"a {round(s.seconds / 60)} minute pause"
+                if s.seconds >= 60
+                else f"a {round(s.seconds)} second pause"
+            ),
             StretchStep: lambda s: library.get(s.stretch_id).title.lower(),
             Heat: lambda s: f"{s.minutes} minutes of heat",
             Bath: lambda s: "an Epsom bath" if s.epsom else "a warm bath",

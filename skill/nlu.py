@@ -26,6 +26,12 @@ BUILT_IN_SAMPLES: dict[str, tuple[str, ...]] = {
     "AMAZON.StopIntent": ("stop", "quit", "exit", "goodbye", "bye", "shut up", "be quiet"),
     "AMAZON.CancelIntent": ("cancel", "never mind", "forget it"),
     "AMAZON.NavigateHomeIntent": ("go home",),
+    "AMAZON.NextIntent": ("next", "next one", "next stretch", "skip", "skip this one"),
+    "AMAZON.PreviousIntent": ("previous", "go back", "back", "previous stretch", "last one"),
+    "AMAZON.RepeatIntent": ("repeat", "again", "repeat that", "say that again", "one more time"),
+    "AMAZON.PauseIntent": ("pause", "hold on", "wait", "pause my stretches"),
+    "AMAZON.ResumeIntent": ("resume", "continue", "carry on", "keep going"),
+    "AMAZON.StartOverIntent": ("start over", "restart", "from the top", "start again"),
 }  # fmt: skip
 WRAPPERS = re.compile(
     r"^(?:alexa\s+)?(?:(?:ask|tell|open|launch|start|use)\s+recovery coach"

@@ -75,6 +75,7 @@ class Reply:
     end_session: bool = False
     offer: str | None = None
     keep_action: bool = False
+    ssml: str | None = None  # pre-built SSML (paced stretches); `speech` is its plain-text gist
 
     def __post_init__(self) -> None:
         if not self.speech.strip():

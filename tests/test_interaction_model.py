@@ -140,6 +140,7 @@ def test_slot_values_have_unique_ids_and_no_duplicate_words(locale: str) -> None
 def test_slot_value_ids_are_the_ids_the_domain_uses() -> None:
     from routines import BodyArea, PainFlag, RunType
     from routines.context import DistanceUnit
+    from routines.routine import builtin_routines
     from skill.handlers.guidance import TOPIC_TITLES
     from skill.handlers.home import BATH_TYPES
 
@@ -149,6 +150,7 @@ def test_slot_value_ids_are_the_ids_the_domain_uses() -> None:
         "PAIN_SIGN": {p.value for p in PainFlag},
         "DISTANCE_UNIT": {u.value for u in DistanceUnit},
         "BATH_TYPE": set(BATH_TYPES),
+        "ROUTINE_NAME": set(builtin_routines()),
     }
     for locale in LOCALES:
         for kind in language_model(locale)["types"]:

@@ -303,3 +303,45 @@ def test_a_slow_device_does_not_block_other_users(home: VoiceHome) -> None:
     assert slow.is_alive(), "everyone else was answered while the slow request still waited"
     slow.join(10)
     assert slow_answer == ["I couldn't turn on the heating pad: the heating pad did not answer."]
+
+
+# --- routines by voice -----------------------------------------------------------------------
+
+
+def test_start_whats_next_and_stop_a_routine(home: VoiceHome) -> None:
+    runner = home.runner()
+    question = runner.say("start my recovery routine")
+    assert question == (
+        "Start the long-run recovery routine? It uses the heating pad and fills an Epsom bath."
+    )
+    assert runner.say("yes").startswith("Starting the long-run recovery routine.")
+    assert wait_until(
+        lambda: any(s.startswith("Long-run recovery.") for s in home[Role.SPEAKER].spoken)
+    )
+    status = runner.say("what's next")
+    assert status.startswith("In the long-run recovery routine, now: ")
+    assert "Next: " in status
+    assert runner.say("stop the routine").startswith("I've stopped the routine")
+    assert "has stopped" in runner.say("what's next")
+
+
+def test_list_and_pick_a_routine_by_name(home: VoiceHome) -> None:
+    runner = home.runner()
+    assert runner.say("what routines do you have") == (
+        "You have 3 routines: cool-down stretches, long-run recovery and sore calves. "
+        "To start one, say: start the cool-down stretches routine."
+    )
+    assert runner.say("start the sore calves routine") == (
+        "Start the sore calves routine? It uses the heating pad."
+    )
+    assert runner.say("no").startswith("OK, I won't.")
+
+
+def test_a_second_routine_is_refused_while_one_runs(home: VoiceHome) -> None:
+    runner = home.runner()
+    runner.say("start the cool down routine")
+    runner.say("yes")
+    runner.say("start the sore calves routine")
+    assert runner.say("yes") == (
+        "I couldn't start the routine: the cool-down stretches routine is already running."
+    )

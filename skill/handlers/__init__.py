@@ -35,6 +35,21 @@ from skill.handlers.home import (
     HomeStatusHandler,
     StopBathHandler,
 )
+from skill.handlers.routines import (
+    ListRoutinesHandler,
+    StartRoutineHandler,
+    StopRoutineHandler,
+    WhatsNextHandler,
+)
+from skill.handlers.stretching import (
+    NextStretchHandler,
+    PauseStretchHandler,
+    PreviousStretchHandler,
+    RepeatStretchHandler,
+    ResumeStretchHandler,
+    StartOverStretchHandler,
+    StretchHandler,
+)
 from skill.home import HomeAccess
 
 # Intents that answer with guidance alone, one topic each.
@@ -83,6 +98,17 @@ def request_handlers(access: HomeAccess | None = None) -> list[AbstractRequestHa
         StopBathHandler(access),
         BathStatusHandler(access),
         HomeStatusHandler(access),
+        StretchHandler(),
+        NextStretchHandler(),
+        PreviousStretchHandler(),
+        RepeatStretchHandler(),
+        PauseStretchHandler(),
+        ResumeStretchHandler(),
+        StartOverStretchHandler(),
+        StartRoutineHandler(access),
+        StopRoutineHandler(access),
+        WhatsNextHandler(access),
+        ListRoutinesHandler(access),
         YesHandler(access),
         NoHandler(),
         HelpHandler(),

@@ -117,7 +117,7 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
         session[OFFER_KEY] = reply.offer
     else:
         session.pop(OFFER_KEY, None)
-    builder = handler_input.response_builder.speak(ssml(reply.speech))
+    builder = handler_input.response_builder.speak(reply.ssml or ssml(reply.speech))
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
     if reply.end_session:

@@ -19,6 +19,7 @@ from skill.handlers.common import (
 )
 from skill.handlers.guidance import GetRecoveryPlanHandler
 from skill.handlers.home import carry_out, home_of
+from skill.handlers.stretching import OFFER_CONTINUE, continue_stretches
 from skill.home import HomeAccess
 from skill.speech import ANYTHING_ELSE, WANT_MORE, Part, Reply
 
@@ -64,6 +65,9 @@ class YesHandler(AbstractRequestHandler):
         session = session_of(handler_input)
         queued = [Part.from_session(raw) for raw in session.get(MORE_KEY) or []]
         action = session.get(ACTION_KEY)
+        if isinstance(action, dict) and action.get("verb") == OFFER_CONTINUE:
+            response: Response = continue_stretches(handler_input)
+            return response
         if isinstance(action, dict):
             done = carry_out(handler_input, self.access, action)
             if done.keep_action or not queued:
@@ -73,8 +77,8 @@ class YesHandler(AbstractRequestHandler):
                 handler_input, Reply(speech=speech, reprompt=REPROMPT, more=tuple(queued))
             )
         if session.get(OFFER_KEY) == OFFER_PLAN:
-            response: Response = GetRecoveryPlanHandler(self.access).handle(handler_input)
-            return response
+            plan: Response = GetRecoveryPlanHandler(self.access).handle(handler_input)
+            return plan
         if not queued:
             return respond(handler_input, Reply(speech=f"OK. {REPROMPT}", reprompt=REPROMPT))
         part, rest = queued[0], tuple(queued[1:])

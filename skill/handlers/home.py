@@ -35,6 +35,8 @@ ACTION_NAMES: dict[str, str] = {
     "bath/fill": "run the bath",
     "bath/stop": "stop the bath",
     "status": "check your home",
+    "routine/start": "start the routine",
+    "routine/stop": "stop the routine",
 }
 
 
@@ -99,6 +101,11 @@ def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str
         )
     if verb == "bath/stop":
         return "I've stopped the bath." if data.get("was_filling") else "The bath wasn't running."
+    if verb == "routine/start":
+        title = data.get("title", "your")
+        return f"Starting the {title} routine. Listen for each step on your speaker."
+    if verb == "routine/stop":
+        return "I've stopped the routine, and anything it switched on."
     return "Done."
 
 

@@ -1,0 +1,148 @@
+"""Home routines by voice: start (after a yes), stop, what's next, and which there are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill import home_speech
+from skill.handlers.common import respond, slot_id, slot_value
+from skill.handlers.home import ASK_NEXT, _HomeHandler, ask_to_confirm, carry_out, home_of
+from skill.home import HomeAccess
+from skill.nlu import normalize
+from skill.speech import ANYTHING_ELSE, Reply
+
+DEFAULT_ROUTINE = "long_run_recovery"
+# What a routine will switch on, said before asking to start it.
+USES = {
+    "long_run_recovery": " It uses the heating pad and fills an Epsom bath.",
+    "sore_calves": " It uses the heating pad.",
+}
+
+
+def _routines(state: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [dict(r) for r in state.get("routines") or []]
+
+
+def _match(
+    wanted: str | None, spoken: str | None, routines: list[dict[str, str]]
+) -> dict[str, str] | None:
+    """Find a routine by slot id, or by what was said against names and titles."""
+    if wanted:
+        found = next((r for r in routines if r["name"] == wanted), None)
+        if found:
+            return found
+    if spoken:
+        said = normalize(spoken).replace(" routine", "")
+        for routine in routines:
+            names = {normalize(routine["title"]), normalize(routine["name"].replace("_", " "))}
+            if said in names:
+                return routine
+    return None
+
+
+class StartRoutineHandler(_HomeHandler):
+    """Start a routine at home, after a yes."""
+
+    intent_name = "StartRoutineIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Find the routine on the bridge and ask to start it."""
+        home = home_of(handler_input, access)
+        assert home is not None
+        status = access.request(home, "status")
+        if not status.ok:
+            return respond(
+                handler_input,
+                Reply(speech=home_speech.failure("start a routine", status), reprompt=ASK_NEXT),
+            )
+        routines = _routines(status.data)
+        spoken = slot_value(handler_input, "routine")
+        wanted = slot_id(handler_input, "routine") or (None if spoken else DEFAULT_ROUTINE)
+        routine = _match(wanted, spoken, routines)
+        if routine is None:
+            names = ", ".join(r["title"] for r in routines)
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"I don't know a routine called {spoken}. You have: {names}. Which one?",
+                    reprompt="Which routine?",
+                ),
+            )
+        question = f"Start the {routine['title']} routine?{USES.get(routine['name'], '')}"
+        action = {"verb": "routine/start", "params": {"name": routine["name"]}}
+        return ask_to_confirm(handler_input, question, action)
+
+
+class StopRoutineHandler(_HomeHandler):
+    """Stop the routine (and whatever it started)."""
+
+    intent_name = "StopRoutineIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Stop at once; stopping needs no confirmation."""
+        return respond(handler_input, carry_out(handler_input, access, {"verb": "routine/stop"}))
+
+
+class WhatsNextHandler(_HomeHandler):
+    """Answer "what's next?" for the running routine."""
+
+    intent_name = "WhatsNextIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Say the current and the next step."""
+        outcome, _ = self.status(handler_input, access)
+        speech = (
+            describe_routine(outcome.data)
+            if outcome.ok
+            else home_speech.failure("check the routine", outcome)
+        )
+        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
+
+class ListRoutinesHandler(_HomeHandler):
+    """List the routines the home bridge has."""
+
+    intent_name = "ListRoutinesIntent"
+
+    def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
+        """Name them, and how to start one."""
+        outcome, _ = self.status(handler_input, access)
+        if not outcome.ok:
+            speech = home_speech.failure("list your routines", outcome)
+        else:
+            titles = [r["title"] for r in _routines(outcome.data)]
+            speech = (
+                f"You have {len(titles)} routines: {_and(titles)}. "
+                f"To start one, say: start the {titles[0]} routine."
+                if titles
+                else "There are no routines set up."
+            )
+        return respond(handler_input, Reply(speech=speech, reprompt=ASK_NEXT))
+
+
+def describe_routine(state: Mapping[str, Any]) -> str:
+    """Say where the routine is."""
+    routine = state.get("routine")
+    if not routine:
+        return "No routine is running. You can say: start the cool-down stretches routine."
+    status = routine.get("status")
+    title = routine.get("title", "your")
+    if status == "interrupted":
+        return f"The {title} routine was interrupted when the home bridge restarted."
+    if status in ("finished", "stopped"):
+        return f"The {title} routine has {status}."
+    now = routine.get("step_title")
+    upcoming = routine.get("next_step_title")
+    speech = f"In the {title} routine, now: {now}."
+    speech += f" Next: {upcoming}." if upcoming else " That's the last step."
+    if status == "paused":
+        speech += " It's paused."
+    return speech
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
