@@ -217,7 +217,7 @@ def test_long_run_starts_heat_then_the_bath_and_waits_for_both() -> None:
     run.condition("bath_ready", bath_at + timedelta(minutes=9))
     done = run.condition("heat_done", heat_at + timedelta(minutes=15))
     texts = [a.text for a in done if isinstance(a, Announce)]
-    assert texts[0].startswith("Your Epsom bath is ready")
+    assert texts[0].startswith("Soak for fifteen to twenty minutes")
 
 
 def test_failed_bath_is_said_and_its_then_is_not() -> None:
@@ -228,7 +228,7 @@ def test_failed_bath_is_said_and_its_then_is_not() -> None:
     actions = run.condition("heat_done", bath_at + timedelta(minutes=10))
     texts = [a.text for a in actions if isinstance(a, Announce)]
     assert "The bath didn't start, so let's skip that part." in texts
-    assert not any(t.startswith("Your Epsom bath is ready") for t in texts)
+    assert not any(t.startswith("Soak for") for t in texts)
 
 
 def test_waits_time_out() -> None:
