@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -107,3 +109,64 @@ def test_demo_status_line() -> None:
         describe_status(state)
         == "heating pad on, 12 min left; bath filling, 4 min left; offline: speaker"
     )
+
+
+def test_routines_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOVERY_COACH_CONFIG", raising=False)
+    runner = CliRunner()
+    listed = runner.invoke(main, ["routines", "list"])
+    assert listed.exit_code == 0
+    assert "long_run_recovery    long-run recovery (12 steps)" in listed.output
+    shown = runner.invoke(main, ["routines", "show", "sore_calves"])
+    assert "5. 15 minutes of heat" in shown.output
+    assert runner.invoke(main, ["routines", "show", "nope"]).exit_code != 0
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\ntitle: Good\nsteps:\n  - stretch: butterfly\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ntitle: Bad\nsteps:\n  - say: hi\n  - wait_for: tea\n")
+    result = runner.invoke(main, ["routines", "validate", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"{good}: ok (good, 1 steps)" in result.output
+    assert f"{bad}:5: wait_for is one of bath_ready, heat_done" in result.output
+
+
+def test_speaker_command_renders_to_wav(mosquitto: MosquittoBroker, tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skill.cli",
+            "speaker",
+            "--broker",
+            mosquitto.url,
+            "--site-id",
+            "bedroom",
+            "--to-wav",
+            str(tmp_path / "wav"),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    from mqtt_support import Spy
+
+    spy = Spy(mosquitto, "hermes/tts/sayFinished")
+    try:
+        say = json.dumps({"text": "Your bath is ready", "siteId": "bedroom", "id": "x1"})
+        assert wait_until(lambda: _say_until_finished(spy, say), timeout=15)
+        assert [p.name for p in (tmp_path / "wav").glob("*.wav")][:1] == ["0001-x1.wav"]
+    finally:
+        spy.stop()
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    assert "Speaker for site 'bedroom'" in output
+
+
+def _say_until_finished(spy: Any, say: str) -> bool:
+    # The daemon may still be connecting: ask again until it answers.
+    if not spy.on("hermes/tts/sayFinished"):
+        spy.publish("hermes/tts/say", say)
+        time.sleep(0.3)
+    return bool(spy.on("hermes/tts/sayFinished"))

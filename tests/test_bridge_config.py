@@ -144,3 +144,18 @@ def test_timer_database_defaults_to_the_state_folder(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("XDG_STATE_HOME", "/var/lib/somewhere")
     config = parse_config(home_document(), env={})
     assert config.database == Path("/var/lib/somewhere/recovery-coach/bridge.sqlite3")
+
+
+def test_routines_dir_adds_the_users_routines(tmp_path: Path) -> None:
+    folder = tmp_path / "my-routines"
+    folder.mkdir()
+    (folder / "evening.yaml").write_text(
+        "name: evening\ntitle: evening wind-down\nsteps:\n  - stretch: childs_pose\n"
+    )
+    config = parse_config(home_document(routines_dir="my-routines"), env={}, base=tmp_path)
+    assert set(config.routines) == {"cool_down", "long_run_recovery", "sore_calves", "evening"}
+    (folder / "broken.yaml").write_text("name: broken\ntitle: B\nsteps:\n  - heat: 99\n")
+    with pytest.raises(ConfigError, match=r"routines_dir: .*broken.yaml:4: heat minutes"):
+        parse_config(home_document(routines_dir="my-routines"), env={}, base=tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        parse_config(home_document(routines_dir="nowhere"), env={}, base=tmp_path)
