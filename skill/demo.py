@@ -167,8 +167,8 @@ def run_demo(locale: str, settings: Settings, scale: float) -> None:
         if home is not None:
             click.echo(
                 'Say "turn on the heating pad for ten minutes", "draw me an Epsom salt bath", '
-                '"stretch with me", "start my recovery routine", "what\'s next", "what\'s running"; '
-                "or send raw requests: " + HOME_HELP[0].lower() + HOME_HELP[1:]
+                '"stretch with me", "start my recovery routine", "what\'s next", '
+                '"what\'s running"; or send raw requests: ' + HOME_HELP[0].lower() + HOME_HELP[1:]
             )
         conversation = Conversation(InteractionModel.load(locale), http_transport(url), locale)
 
