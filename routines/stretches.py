@@ -16,6 +16,7 @@ from routines.errors import KnowledgeError
 SIDE_NAMES = ("right", "left")
 # A calm speaking pace, used to time holds after spoken cues (and by the skill for SSML).
 WORDS_PER_SECOND = 2.5
+LONG_RUN_EXTRAS = ("butterfly", "knees_to_chest")
 # Seconds to get into position after a cue finishes.
 SETTLE_S = 3.0
 
@@ -104,11 +105,15 @@ class StretchLibrary:
         return stretch.duration_s(self.breathing, self.gentle)
 
     def session(self, context: RunContext | None = None, limit: int = 8) -> tuple[Stretch, ...]:
-        """Choose a cool-down: stretches for the sore areas first, then the usual order."""
+        """Choose a cool-down: sore areas first, the usual order, more after a long run."""
         sore = context.sore_areas if context else frozenset()
         first = [s for s in self.stretches.values() if s.areas & sore]
         first.sort(key=lambda s: -len(s.areas & sore))
-        chosen = list(dict.fromkeys([*first, *(self.stretches[i] for i in self.cool_down)]))
+        usual = [self.stretches[i] for i in self.cool_down]
+        if context is not None and context.is_long_run:
+            # After a long run, hips and lower back get their turn too ("open up tight hips").
+            usual += [s for s in self.stretches.values() if s.id in LONG_RUN_EXTRAS]
+        chosen = list(dict.fromkeys([*first, *usual]))
         return tuple(chosen[:limit])
 
 

@@ -59,6 +59,14 @@ def test_session_puts_sore_areas_first() -> None:
     assert back[0] in ("knees_to_chest", "childs_pose")
 
 
+def test_long_runs_get_a_fuller_cool_down() -> None:
+    library = load_library()
+    short = [s.id for s in library.session(RunContext(distance_km=5))]
+    long = [s.id for s in library.session(RunContext(distance_km=30))]
+    assert len(short) == 6
+    assert long[:6] == short and set(long[6:]) == {"butterfly", "knees_to_chest"}
+
+
 def test_cues_leave_time_to_speak_and_breathe() -> None:
     library = load_library()
     stretch = library.get("calf_wall")
