@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -128,6 +129,20 @@ class _HomeHandler(_IntentHandler):
         assert home is not None
         return access.request(home, "status"), locale_of(handler_input)
 
+    def answer_from_status(
+        self,
+        handler_input: HandlerInput,
+        access: HomeAccess,
+        what: str,
+        describe: Callable[[Mapping[str, Any], str], str],
+    ) -> Response:
+        """Describe the home's state, or say why it could not be read."""
+        outcome, locale = self.status(handler_input, access)
+        speech = (
+            describe(outcome.data, locale) if outcome.ok else home_speech.failure(what, outcome)
+        )
+        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+
 
 class HeatOnHandler(_HomeHandler):
     """Turn on the heating pad, for the asked time within the limit, after a yes."""
@@ -178,12 +193,12 @@ class HeatStatusHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Read the bridge's state."""
-        outcome, locale = self.status(handler_input, access)
-        if not outcome.ok:
-            speech = home_speech.failure("check the heating pad", outcome)
-        else:
-            speech = home_speech.describe_heat(outcome.data, access.timezone, locale)
-        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
+        return self.answer_from_status(
+            handler_input,
+            access,
+            "check the heating pad",
+            lambda state, locale: home_speech.describe_heat(state, access.timezone, locale),
+        )
 
 
 class DrawBathHandler(_HomeHandler):
@@ -231,13 +246,12 @@ class BathStatusHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Read the bridge's state."""
-        outcome, _ = self.status(handler_input, access)
-        speech = (
-            home_speech.describe_bath(outcome.data)
-            if outcome.ok
-            else home_speech.failure("check the bath", outcome)
+        return self.answer_from_status(
+            handler_input,
+            access,
+            "check the bath",
+            lambda state, locale: home_speech.describe_bath(state),
         )
-        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
 
 
 class HomeStatusHandler(_HomeHandler):
@@ -247,13 +261,12 @@ class HomeStatusHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Summarise heat, bath and offline devices."""
-        outcome, locale = self.status(handler_input, access)
-        speech = (
-            home_speech.describe_running(outcome.data, access.timezone, locale)
-            if outcome.ok
-            else home_speech.failure("check your home", outcome)
+        return self.answer_from_status(
+            handler_input,
+            access,
+            "check your home",
+            lambda state, locale: home_speech.describe_running(state, access.timezone, locale),
         )
-        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
 
 
 def _capitalised(text: str) -> str:

@@ -13,7 +13,7 @@ from skill.handlers.common import respond, slot_id, slot_value
 from skill.handlers.home import ASK_NEXT, _HomeHandler, ask_to_confirm, carry_out, home_of
 from skill.home import HomeAccess
 from skill.nlu import normalize
-from skill.speech import ANYTHING_ELSE, Reply
+from skill.speech import Reply
 
 DEFAULT_ROUTINE = "long_run_recovery"
 # What a routine will switch on, said before asking to start it.
@@ -94,13 +94,9 @@ class WhatsNextHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Say the current and the next step."""
-        outcome, _ = self.status(handler_input, access)
-        speech = (
-            describe_routine(outcome.data)
-            if outcome.ok
-            else home_speech.failure("check the routine", outcome)
+        return self.answer_from_status(
+            handler_input, access, "check the routine", lambda state, _: describe_routine(state)
         )
-        return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
 
 
 class ListRoutinesHandler(_HomeHandler):
