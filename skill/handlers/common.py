@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
@@ -126,3 +128,13 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
         builder.ask(ssml(reply.reprompt))
     response: Response = builder.response
     return response
+
+
+class IntentHandler(AbstractRequestHandler):
+    """Base for handlers that answer one intent, named by `intent_name`."""
+
+    intent_name = ""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        """Handle this class's intent."""
+        return bool(is_intent_name(self.intent_name)(handler_input))

@@ -6,9 +6,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from routines import (
@@ -26,6 +24,7 @@ from routines.context import RACE_DISTANCE_KM, DistanceUnit
 from routines.plan import run_tomorrow_advice, training_notes
 from skill.handlers.common import (
     OFFER_PLAN,
+    IntentHandler,
     load_history,
     parse_duration,
     request_time,
@@ -69,15 +68,7 @@ AREA_NAMES: dict[BodyArea, str] = {
 }
 
 
-class _IntentHandler(AbstractRequestHandler):
-    intent_name = ""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        """Handle this class's intent."""
-        return bool(is_intent_name(self.intent_name)(handler_input))
-
-
-class GetRecoveryPlanHandler(_IntentHandler):
+class GetRecoveryPlanHandler(IntentHandler):
     """Answer "how should I recover?" from the latest run and soreness report."""
 
     intent_name = "GetRecoveryPlanIntent"
@@ -100,7 +91,7 @@ class GetRecoveryPlanHandler(_IntentHandler):
         return respond(handler_input, plan_reply(plan, load_knowledge(), unit, offers))
 
 
-class LogRunHandler(_IntentHandler):
+class LogRunHandler(IntentHandler):
     """Log a run ("I just ran ten miles", "I finished a half marathon")."""
 
     intent_name = "LogRunIntent"
@@ -158,7 +149,7 @@ class LogRunHandler(_IntentHandler):
         )
 
 
-class ReportSorenessHandler(_IntentHandler):
+class ReportSorenessHandler(IntentHandler):
     """Take "my calves are sore" or "my soreness is a seven" and tailor the plan."""
 
     intent_name = "ReportSorenessIntent"
@@ -186,7 +177,7 @@ class ReportSorenessHandler(_IntentHandler):
         return _report_and_plan(handler_input, report, home_offers(handler_input, self.access))
 
 
-class ReportPainHandler(_IntentHandler):
+class ReportPainHandler(IntentHandler):
     """Take "I have a sharp pain in my knee" and triage it honestly."""
 
     intent_name = "ReportPainIntent"
@@ -207,7 +198,7 @@ class ReportPainHandler(_IntentHandler):
         return _report_and_plan(handler_input, report)
 
 
-class TopicHandler(_IntentHandler):
+class TopicHandler(IntentHandler):
     """Answer a question about one topic of the guidance."""
 
     def __init__(self, intent_name: str, topic: str) -> None:
@@ -242,7 +233,7 @@ TOPIC_TITLES: dict[str, str] = {
 }
 
 
-class RecoveryTopicHandler(_IntentHandler):
+class RecoveryTopicHandler(IntentHandler):
     """Answer "what about foam rolling?" for any topic the articles cover."""
 
     intent_name = "RecoveryTopicIntent"
@@ -265,7 +256,7 @@ class RecoveryTopicHandler(_IntentHandler):
         return respond(handler_input, topic_reply(load_knowledge(), topic, TOPIC_TITLES[topic]))
 
 
-class RunTomorrowHandler(_IntentHandler):
+class RunTomorrowHandler(IntentHandler):
     """Answer "should I run tomorrow?" from triage and training load."""
 
     intent_name = "RunTomorrowIntent"
@@ -288,7 +279,7 @@ class RunTomorrowHandler(_IntentHandler):
         )
 
 
-class MileageHandler(_IntentHandler):
+class MileageHandler(IntentHandler):
     """Answer "how fast should I build mileage?" with the 10% rule applied to the log."""
 
     intent_name = "MileageIntent"

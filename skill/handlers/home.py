@@ -12,6 +12,7 @@ from mqtt_bridge.errors import RefusedError, RequestError
 from skill import home_speech
 from skill.handlers.common import (
     ACTION_KEY,
+    IntentHandler,
     parse_duration,
     respond,
     session_of,
@@ -19,7 +20,6 @@ from skill.handlers.common import (
     slot_number,
     slot_value,
 )
-from skill.handlers.guidance import _IntentHandler
 from skill.home import HomeAccess, Outcome
 from skill.speech import ANYTHING_ELSE, Reply
 
@@ -110,7 +110,7 @@ def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str
     return "Done."
 
 
-class _HomeHandler(_IntentHandler):
+class _HomeHandler(IntentHandler):
     def __init__(self, access: HomeAccess | None) -> None:
         self.access = access
 

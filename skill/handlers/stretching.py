@@ -9,12 +9,12 @@ from ask_sdk_model import Response
 from routines.stretches import StretchLibrary, load_library
 from skill.handlers.common import (
     ACTION_KEY,
+    IntentHandler,
     load_history,
     request_time,
     respond,
     session_of,
 )
-from skill.handlers.guidance import _IntentHandler
 from skill.speech import Reply, ssml
 from skill.stretching import STRETCH_KEY, StretchProgress, stretch_ssml
 
@@ -60,7 +60,7 @@ def speak_stretch(
     )
 
 
-class StretchHandler(_IntentHandler):
+class StretchHandler(IntentHandler):
     """Start a cool-down chosen from the latest run and sore areas."""
 
     intent_name = "StretchIntent"
@@ -80,7 +80,7 @@ class StretchHandler(_IntentHandler):
         return speak_stretch(handler_input, StretchProgress(session, 0, now), library, intro)
 
 
-class _StepHandler(_IntentHandler):
+class _StepHandler(IntentHandler):
     """Move within a stretch session, or explain how to start one."""
 
     def handle(self, handler_input: HandlerInput) -> Response:
