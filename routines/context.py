@@ -55,13 +55,42 @@ class BodyArea(StrEnum):
     LEGS = "legs"
 
 
+# Areas that take in others: an injured leg rules out calf stretches, a hip the glutes.
+REGIONS: dict[BodyArea, frozenset[BodyArea]] = {
+    BodyArea.LEGS: frozenset(
+        {
+            BodyArea.CALVES,
+            BodyArea.HAMSTRINGS,
+            BodyArea.QUADS,
+            BodyArea.SHINS,
+            BodyArea.KNEES,
+            BodyArea.ANKLES,
+            BodyArea.FEET,
+            BodyArea.IT_BAND,
+        }
+    ),
+    BodyArea.HIPS: frozenset({BodyArea.HIP_FLEXORS, BodyArea.GLUTES}),
+}
+
+
+def overlaps(area: BodyArea, others: frozenset[BodyArea]) -> bool:
+    """Tell whether any of `others` is `area` or a part of it (an injured leg: any leg part)."""
+    return any(other is area or other in REGIONS.get(area, ()) for other in others)
+
+
 class PainFlag(StrEnum):
+    """A sign the runner reports; all but CANT_WALK_STAIRS are red flags (routines.health)."""
+
     SHARP = "sharp"
     LOCALISED = "localised"
     SWELLING = "swelling"
     LASTING_DAYS = "lasting_days"
-    CANT_WALK_STAIRS = "cant_walk_stairs"
+    CANT_BEAR_WEIGHT = "cant_bear_weight"
     DARK_URINE = "dark_urine"
+    CHEST_PAIN = "chest_pain"
+    FAINTING = "fainting"
+    NUMBNESS = "numbness"
+    CANT_WALK_STAIRS = "cant_walk_stairs"
 
 
 class DistanceUnit(StrEnum):

@@ -8,6 +8,7 @@ time is the segment's anchor plus an offset, never the sum of sleeps, so nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -109,12 +110,17 @@ def compile_routine(routine: Routine, library: StretchLibrary) -> list[_Item]:
     return items
 
 
+# Asked before each part of a step is carried out: None to go ahead, or why the step is skipped.
+Check = Callable[[int], str | None]
+
+
 @dataclass
 class RoutineRun:
     """One run of a routine: call tick() when next_wakeup() comes, and forward events."""
 
     routine: Routine
     library: StretchLibrary = field(default_factory=load_library)
+    check: Check | None = None
     status: Status = Status.RUNNING
     _items: list[_Item] = field(init=False)
     _next: int = field(init=False, default=0)
@@ -126,6 +132,7 @@ class RoutineRun:
     _started: set[str] = field(init=False, default_factory=set)
     step: int = field(init=False, default=0)
     _resume_status: Status = field(init=False, default=Status.RUNNING)
+    _refusals_said: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self._items = compile_routine(self.routine, self.library)
@@ -145,7 +152,12 @@ class RoutineRun:
         if self.status is Status.WAITING:
             assert self._block_deadline is not None
             item = self._items[self._next]
-            if item.condition in self._met or item.condition in self._failed:
+            refusal = self._refusal(item)
+            if refusal is not None:
+                # Health changed while waiting (the heat was stopped for it): move on quietly.
+                out += self._say_refusal(refusal)
+                self._leave_block(now, announce_then=False)
+            elif item.condition in self._met or item.condition in self._failed:
                 out += self._leave_block(now, announce_then=True)
             elif now >= self._block_deadline:
                 out.append(Announce(_timed_out(item.condition)))
@@ -158,6 +170,11 @@ class RoutineRun:
             if due > now:
                 break
             self.step = item.step
+            refusal = self._refusal(item)
+            if refusal is not None:
+                out += self._say_refusal(refusal)
+                self._skip_step_at(due)
+                continue
             if item.condition is None:
                 if item.action is not None:
                     out.append(item.action)
@@ -194,6 +211,31 @@ class RoutineRun:
         (self._met if ok else self._failed).add(name)
         # A wait on it ends now (or on resume, if paused).
         return self.tick(now)
+
+    def _refusal(self, item: _Item) -> str | None:
+        return self.check(item.step) if self.check is not None else None
+
+    def _say_refusal(self, reason: str) -> list[Action]:
+        if reason in self._refusals_said:
+            return []
+        self._refusals_said.add(reason)
+        return [Announce(reason)]
+
+    def _skip_step_at(self, due: datetime) -> None:
+        """Leave out the rest of the current step; what follows is due when it would have been."""
+        assert self._anchor is not None
+        first = self._next
+        step = self._items[first].step
+        end = first
+        while end < len(self._items) and self._items[end].step == step:
+            end += 1
+        if end < len(self._items):
+            if any(item.condition is not None for item in self._items[first:end]):
+                self._anchor = due  # the next segment would have started when the wait ended
+            else:
+                shift = self._items[end].offset_s - self._items[first].offset_s
+                self._anchor -= timedelta(seconds=shift)
+        self._next = end
 
     def _leave_block(self, now: datetime, announce_then: bool) -> list[Action]:
         item = self._items[self._next]

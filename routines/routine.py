@@ -16,6 +16,8 @@ from routines.stretches import StretchLibrary, load_library
 
 NAME = re.compile(r"^[a-z0-9_]+$")
 CONDITIONS = ("bath_ready", "heat_done")
+# What a say or wait step can depend on: left out along with it when the safety gate says no.
+NEEDS = ("heat", "bath", "stretches")
 MAX_WAIT_S = 3600
 DEFAULT_WAIT_FOR_S = 30 * 60
 
@@ -27,11 +29,13 @@ class RoutineError(RoutinesError):
 @dataclass(frozen=True)
 class Say:
     text: str
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
 class Wait:
     seconds: float
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,19 +149,24 @@ def _parse_step(raw: Any, library: StretchLibrary) -> list[Step]:
     background = raw.get("background", False)
     if not isinstance(background, bool):
         raise ValueError("background must be true or false")
-    kinds = [key for key in raw if key != "background"]
+    needs = raw.get("needs")
+    if needs is not None and needs not in NEEDS:
+        raise ValueError(f"needs is one of {', '.join(NEEDS)}")
+    kinds = [key for key in raw if key not in ("background", "needs")]
     if len(kinds) != 1:
         raise ValueError(f"a step has exactly one action, got {sorted(map(str, kinds))}")
     kind = kinds[0]
     value = raw[kind]
     if background and kind not in ("heat", "bath"):
         raise ValueError("only heat and bath steps can run in the background")
+    if needs is not None and kind not in ("say", "wait"):
+        raise ValueError("only say and wait steps can have needs")
     if kind == "say":
         if not isinstance(value, str) or not value.strip():
             raise ValueError("say needs the words to say")
-        return [Say(" ".join(value.split()))]
+        return [Say(" ".join(value.split()), needs)]
     if kind == "wait":
-        return [Wait(_seconds(value))]
+        return [Wait(_seconds(value), needs)]
     if kind == "stretch":
         return [StretchStep(_stretch_id(value, library))]
     if kind == "stretches":

@@ -44,6 +44,12 @@ class Stretch:
     hold_s: int
     sides: int
     areas: frozenset[BodyArea]
+    loads: frozenset[BodyArea] = frozenset()
+
+    @property
+    def touches(self) -> frozenset[BodyArea]:
+        """Return every area the stretch stretches or puts weight on."""
+        return self.areas | self.loads
 
     def __post_init__(self) -> None:
         if not 10 <= self.hold_s <= 60:
@@ -128,6 +134,7 @@ def parse_library(document: Mapping[str, Any]) -> StretchLibrary:
                 hold_s=int(raw["hold_s"]),
                 sides=int(raw["sides"]),
                 areas=frozenset(BodyArea(area) for area in _list(raw.get("areas"))),
+                loads=frozenset(BodyArea(area) for area in _list(raw.get("loads"))),
             )
             for raw in document["stretches"]
         }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from routines.context import PainFlag, RunContext
+from routines.health import SIGNS, Urgency
 
 VERY_SORE_LEVEL = 7
 # Muscle soreness peaks 24-72 h after a run; still hurting past that is "pain lasting days".
@@ -27,15 +28,13 @@ SEVERITY: dict[Triage, int] = {
     Triage.URGENT: 3,
 }
 
+# Red flags triage by how urgent their sign is (routines.health); not walking down the stairs is
+# very sore, not injured (RunToTheFinish: "not a day to push through with a run").
 FLAG_TRIAGE: dict[PainFlag, tuple[Triage, str]] = {
-    PainFlag.DARK_URINE: (
-        Triage.URGENT,
-        "dark, tea or cola coloured urine after hard exercise can mean muscle breakdown",
-    ),
-    PainFlag.SHARP: (Triage.POSSIBLE_INJURY, "sharp pain is not normal soreness"),
-    PainFlag.LOCALISED: (Triage.POSSIBLE_INJURY, "pain in one spot can be an injury"),
-    PainFlag.SWELLING: (Triage.POSSIBLE_INJURY, "swelling is a sign of injury"),
-    PainFlag.LASTING_DAYS: (Triage.POSSIBLE_INJURY, "pain lasting days is more than soreness"),
+    **{
+        flag: (Triage.POSSIBLE_INJURY if sign.urgency is Urgency.CHECK else Triage.URGENT, sign.why)
+        for flag, sign in SIGNS.items()
+    },
     PainFlag.CANT_WALK_STAIRS: (
         Triage.VERY_SORE,
         "if you can't walk down the stairs, that's not a day to run",

@@ -37,9 +37,9 @@ def run_for(home: CoreHarness, seconds: float, step: float = 1.0) -> None:
 def test_sore_calves_routine_announces_stretches_then_runs_heat(home: CoreHarness) -> None:
     home.request("routine/start", transaction="r", name="sore_calves")
     reply = home.replies("routine/start")[0]
-    assert reply["data"] == {"name": "sore_calves", "title": "sore calves", "steps": 6}
+    assert reply["data"] == {"name": "sore_calves", "title": "sore calves", "steps": 8}
     assert home.said()[0].startswith("Let's look after those calves.")
-    run_for(home, 200)
+    run_for(home, 240)
     spoken = home.said()
     assert any(s.startswith("Standing calf stretch.") for s in spoken)
     assert any(s.startswith("Bent-knee calf stretch.") for s in spoken)
@@ -47,14 +47,15 @@ def test_sore_calves_routine_announces_stretches_then_runs_heat(home: CoreHarnes
     assert routine["status"] == "waiting" and routine["step_title"] == "15 minutes of heat"  # type: ignore[index]
     assert ("cmnd/heatpad/PulseTime1", "1000") in [(m.topic, m.payload) for m in home.sent]
     run_for(home, 15 * 60 + 20)
-    assert home.said()[-1].startswith("Heat's done.")
+    assert home.said()[-2:][0] == "Heat's done."
+    assert home.said()[-1].startswith("Compression socks")
     assert state(home)["routine"]["status"] == "finished"  # type: ignore[index]
 
 
 def test_routine_heat_obeys_quiet_hours(tmp_path: Path) -> None:
     night = CoreHarness(tmp_path, start=datetime(2026, 11, 23, 23, 0, tzinfo=UTC))
     night.request("routine/start", transaction="r", name="sore_calves")
-    run_for(night, 200)
+    run_for(night, 240)
     assert any(s.startswith("The heating pad can't start: it's quiet hours") for s in night.said())
     assert "The heating pad didn't start, so let's skip that part." in night.said()
     assert not [m for m in night.sent if (m.topic, m.payload) == ("cmnd/heatpad/POWER", "ON")]
@@ -98,7 +99,7 @@ def test_home_assistant_select_starts_and_stops_a_routine(home: CoreHarness) -> 
 
 def test_restart_mid_routine_reports_it_interrupted(home: CoreHarness) -> None:
     home.request("routine/start", transaction="r", name="sore_calves")
-    run_for(home, 200)  # the heat is on now
+    run_for(home, 240)  # the heat is on now
     later = home.now + timedelta(minutes=1)
     fresh = BridgeCore(home.config, TimerStore(home.config.database))
     out = fresh.start(later)

@@ -144,7 +144,7 @@ def test_cool_down_announces_in_order_and_on_time() -> None:
     library = load_library()
     log = run_to_end(RoutineRun(routine), step_s=0.5)
     texts = [a.text for _, a in log if isinstance(a, Announce)]
-    assert texts[0].startswith("Let's cool down.")
+    assert texts[0].startswith("Let's cool down with some gentle stretches")
     assert texts[1].startswith("Standing calf stretch.")
     assert texts[-1].startswith("Well done.")
     # Expected schedule: each stretch starts when the one before ends.
