@@ -269,9 +269,7 @@ class HealthState:
         return self._with(flags, now)
 
     def _with(self, flags: Sequence[RedFlag], now: datetime) -> HealthState:
-        kept = tuple(
-            f for f in flags if f.cleared_at is None or now - f.cleared_at <= KEEP_CLEARED
-        )
+        kept = tuple(f for f in flags if f.cleared_at is None or now - f.cleared_at <= KEEP_CLEARED)
         return HealthState(kept, now)
 
     @classmethod

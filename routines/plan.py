@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from routines.context import DistanceUnit, RunContext
+from routines.gate import RunRequest, decide
+from routines.health import HealthState
 from routines.knowledge import Disagreement, Knowledge, Timing, Tip, load_knowledge
 from routines.training import TrainingLoad
 from routines.triage import Triage, TriageResult, triage
+from routines.urgency import red_flag_advice
 
 TIMING_ORDER = tuple(Timing)
 
@@ -54,6 +57,8 @@ class RecoveryPlan:
     training_notes: tuple[str, ...]
     disagreements: tuple[Disagreement, ...] = field(default_factory=tuple)
     professional_advice: str | None = None
+    # What to do about the runner's red flags, said first and alone (routines.urgency).
+    red_flag_advice: str | None = None
 
     def at(self, timing: Timing) -> tuple[Tip, ...]:
         """Return the plan's tips for one moment."""
@@ -65,9 +70,12 @@ def build_plan(
     load: TrainingLoad | None = None,
     knowledge: Knowledge | None = None,
     unit: DistanceUnit = DistanceUnit.MILES,
+    health: HealthState | None = None,
 ) -> RecoveryPlan:
     """Build the recovery plan for a run: triage, ordered steps and training advice."""
     knowledge = knowledge or load_knowledge()
+    health = health or HealthState()
+    context = replace(context, pain_flags=context.pain_flags | health.signs)
     result = triage(context)
     chosen = [
         tip
@@ -80,14 +88,18 @@ def build_plan(
     steps = tuple(PlanStep(tip.when, tip) for tip in chosen)
     topics = {tip.topic for tip in chosen}
     disagreements = tuple(d for d in knowledge.disagreements if d.topic in topics)
+    running = decide(health, RunRequest())
     return RecoveryPlan(
         context=context,
         triage=result,
         steps=steps,
-        run_tomorrow=run_tomorrow_advice(context, result),
+        run_tomorrow=running.reason
+        if not running.allowed
+        else run_tomorrow_advice(context, result),
         training_notes=training_notes(load, unit, knowledge),
         disagreements=disagreements,
         professional_advice=knowledge.professional_advice if result.needs_professional else None,
+        red_flag_advice=red_flag_advice(health, context.soreness),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord, RunType
 from routines.context import DistanceUnit
+from routines.health import RED_FLAGS, HealthState, RedFlag
 
 KEEP_RUNS_FOR = timedelta(days=28)
 MAX_RUNS = 200
@@ -50,6 +51,8 @@ class History:
     runs: tuple[RunRecord, ...] = ()
     soreness: SorenessReport | None = None
     unit: DistanceUnit | None = None
+    # Red flags live here, not in the soreness report: a new run or report never clears them.
+    health: HealthState = field(default_factory=HealthState)
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any]) -> History:
@@ -67,10 +70,19 @@ class History:
                 )
             except (KeyError, TypeError, ValueError, RoutinesError) as exc:
                 log.warning("skipping a stored run that does not parse: %s", exc)
+        soreness = _report(attributes.get("soreness"))
+        health = _health(attributes.get("health"))
+        if "health" not in attributes and soreness is not None and soreness.flags & RED_FLAGS:
+            # Stored before red flags had their own state: carry them over, never drop them.
+            area = next(iter(soreness.areas)) if len(soreness.areas) == 1 else None
+            health = health.report(soreness.flags, area, soreness.at)
+        if soreness is not None:
+            soreness = replace(soreness, flags=soreness.flags - RED_FLAGS)
         return cls(
             runs=tuple(sorted(runs, key=lambda run: run.at)),
-            soreness=_report(attributes.get("soreness")),
+            soreness=soreness,
             unit=_unit(attributes.get("unit")),
+            health=health,
         )
 
     def to_attributes(self) -> dict[str, Any]:
@@ -95,6 +107,8 @@ class History:
             }
         if self.unit is not None:
             document["unit"] = self.unit.value
+        if self.health.flags:
+            document["health"] = self.health.to_dict()
         return document
 
     def with_run(self, run: RunRecord, unit: DistanceUnit | None = None) -> History:
@@ -102,14 +116,24 @@ class History:
         runs = [kept for kept in self.runs if run.at - kept.at <= KEEP_RUNS_FOR]
         runs.append(run)
         runs.sort(key=lambda kept: kept.at)
-        return History(tuple(runs[-MAX_RUNS:]), None, unit or self.unit)
+        return History(tuple(runs[-MAX_RUNS:]), None, unit or self.unit, self.health)
 
     def with_report(self, report: SorenessReport) -> History:
         """Record how the runner feels, adding to a report from the same episode."""
+        area = next(iter(report.areas)) if len(report.areas) == 1 else None
+        health = self.health.report(report.flags, area, report.at)
+        if report.flags & RED_FLAGS and report.level is None and not report.flags - RED_FLAGS:
+            # A red flag alone is an injury report, not soreness: its area is not "sore".
+            return replace(self, health=health)
+        report = replace(report, flags=report.flags - RED_FLAGS)
         previous = self.soreness
         if previous is not None and report.at - previous.at <= SAME_REPORT:
             report = previous.merged_with(report)
-        return replace(self, soreness=report)
+        return replace(self, soreness=report, health=health)
+
+    def with_health(self, health: HealthState) -> History:
+        """Replace the health state (a flag cleared, or asked about)."""
+        return replace(self, health=health)
 
     def latest_run(self, now: datetime) -> RunRecord | None:
         """Return the latest run of the past week, if any."""
@@ -120,13 +144,19 @@ class History:
         """Describe the latest run and how the runner feels about it now."""
         run = self.latest_run(now)
         base = run.context(now) if run is not None else RunContext()
+        base = replace(base, pain_flags=self.health.signs)
         report = self.soreness
         if report is None or now - report.at > REPORT_STAYS_RELEVANT:
             return base
         if run is not None and report.at < run.at:
             return base
         level = report.level if report.level is not None else UNRATED_SORENESS
-        return replace(base, soreness=level, sore_areas=report.areas, pain_flags=report.flags)
+        return replace(
+            base,
+            soreness=level,
+            sore_areas=report.areas,
+            pain_flags=base.pain_flags | report.flags,
+        )
 
 
 def _report(raw: Any) -> SorenessReport | None:
@@ -142,6 +172,23 @@ def _report(raw: Any) -> SorenessReport | None:
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("ignoring a stored soreness report that does not parse: %s", exc)
         return None
+
+
+def _health(raw: Any) -> HealthState:
+    """Read the stored red flags one by one: one that doesn't parse never hides the others."""
+    if not isinstance(raw, Mapping):
+        return HealthState()
+    flags = []
+    for entry in raw.get("flags") or []:
+        try:
+            flags.append(RedFlag.from_dict(entry))
+        except (RoutinesError, AttributeError) as exc:
+            log.error("a stored red flag does not parse, skipping it: %s", exc)
+    try:
+        updated = datetime.fromisoformat(str(raw["updated_at"])) if raw.get("updated_at") else None
+    except ValueError:
+        updated = None
+    return HealthState(tuple(flags), updated)
 
 
 def _unit(raw: Any) -> DistanceUnit | None:

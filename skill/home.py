@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 from mqtt_bridge.client import BridgeClient
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.safety import SafetyLimits
+from routines.health import HealthState
 from skill.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,14 @@ class Requester(Protocol):
     def request(
         self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
     ) -> dict[str, Any]: ...
+
+    def publish_health(self, home: str, runner: str, health: dict[str, Any]) -> None: ...
+
+
+def runner_id(user_id: str | None) -> str:
+    """Name a runner on the home's topics without revealing their Alexa user id."""
+    digest = hashlib.sha256(f"recovery-coach:{user_id or 'anonymous'}".encode()).hexdigest()
+    return digest[:16]
 
 
 class HomeAccess:
@@ -104,6 +114,18 @@ class HomeAccess:
         if user_id and user_id in self._users:
             return self._users[user_id]
         return self._default
+
+    def share_health(self, home: str, runner: str, health: HealthState) -> bool:
+        """Tell the home's bridge a runner's red flags; False if it could not be sent now."""
+        if self._requester is None:
+            return False
+        try:
+            self._requester.publish_health(home, runner, health.to_dict())
+        except BridgeError as exc:
+            # Requests carry the state too, so the bridge still gates on it when next asked.
+            log.warning("could not share a runner's health state with home %s: %s", home, exc)
+            return False
+        return True
 
     def request(self, home: str, verb: str, params: dict[str, Any] | None = None) -> Outcome:
         """Send a request to a home and report what actually happened."""

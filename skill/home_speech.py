@@ -39,12 +39,18 @@ def minutes(count: int) -> str:
     return f"{count} minute{'' if count == 1 else 's'}"
 
 
+# The bridge's rule name when its safety gate refuses for the runner's health.
+HEALTH_RULE = "health"
+
+
 def failure(what: str, outcome: Outcome) -> str:
     """Say why something did not happen, never pretending it did."""
     if outcome.code == NO_HOME:
         return LINK_HOME
     if outcome.code == BRIDGE_OFFLINE:
         return f"I couldn't {what}: {outcome.error}. Nothing was changed."
+    if outcome.rule == HEALTH_RULE and outcome.error:
+        return outcome.error  # the safety gate's own sentence
     reason = outcome.error or "something went wrong at home"
     return f"I couldn't {what}: {reason}."
 

@@ -12,6 +12,7 @@ from routines.context import DistanceUnit, RunType
 from routines.plan import TIMING_TITLES
 
 WANT_MORE = "Want to hear more?"
+MEANWHILE = "Want tips meanwhile?"
 ANYTHING_ELSE = "What else can I help with?"
 # Medicines and injury signs always come with the advice to ask a professional.
 PROFESSIONAL_TOPICS = frozenset({"pain_relievers", "injury_signs"})
@@ -135,7 +136,13 @@ def plan_reply(
     if opener:
         parts.append(f"{opener} {_sentence(plan.triage.reasons[0])}")
     now = plan.at(Timing.NOW)
-    if plan.triage.needs_professional:
+    if plan.red_flag_advice is not None:
+        if plan.triage.level is Triage.URGENT:
+            return urgent_reply(plan)
+        # Local injury signs: what to do, briefly; the safe tips wait for "yes".
+        spoken_now = 0
+        first = f"{plan.red_flag_advice} {MEANWHILE}"
+    elif plan.triage.needs_professional:
         # Red flags: only the warning and the advice to see someone; the rest waits for "yes".
         spoken_now = 1
         first = " ".join([*parts, *(tip.say for tip in now[:spoken_now])])
@@ -160,11 +167,23 @@ def plan_reply(
     rest.append(" ".join(plan.training_notes))
     rest.extend(d.say for d in plan.disagreements)
     return Reply(
-        speech=f"{first} {WANT_MORE}",
+        speech=first if plan.red_flag_advice else f"{first} {WANT_MORE}",
         reprompt=f"{WANT_MORE} Or tell me how you feel.",
         more=tuple(rest),
         card_title=CARD_TITLE,
         card_text=plan_card(plan, knowledge, unit),
+    )
+
+
+def urgent_reply(plan: RecoveryPlan) -> Reply:
+    """Say the urgent action alone: no tips, no pain relievers, no stretching after it."""
+    assert plan.red_flag_advice is not None
+    card = "\n".join([plan.red_flag_advice, "", "Why: " + "; ".join(plan.triage.reasons) + "."])
+    return Reply(
+        speech=plan.red_flag_advice,
+        card_title="Get medical help",
+        card_text=card,
+        end_session=True,
     )
 
 

@@ -137,10 +137,14 @@ def test_soreness_rating_out_of_range_is_refused(runner: Session) -> None:
 
 def test_sharp_pain_sends_to_a_professional_first(runner: Session) -> None:
     speech = runner.say("I have a sharp pain in my knee")
-    assert speech.startswith("Take care: Sharp pain is not normal soreness.")
-    assert "doctor" in speech and "physiotherapist" in speech
+    assert speech.startswith(
+        "Have a doctor or physiotherapist check your knee: sharp pain is not normal soreness."
+    )
+    assert len(speech.split()) < 40, "a red-flag reply is short, the action first"
     assert "cool-down" not in speech
-    assert "Don't run on it" in runner.say("should I run tomorrow")
+    assert runner.say("should I run tomorrow").startswith(
+        "No running while you have a sharp pain in your knee"
+    )
 
 
 def test_pain_in_one_place_counts_as_localised(runner: Session) -> None:
@@ -149,7 +153,7 @@ def test_pain_in_one_place_counts_as_localised(runner: Session) -> None:
 
 def test_dark_urine_is_urgent(runner: Session) -> None:
     speech = runner.say("I have dark urine")
-    assert "medical care today" in speech
+    assert speech.startswith("Please get medical help today")
 
 
 def test_stairs_mean_no_run_tomorrow(runner: Session) -> None:
@@ -181,7 +185,7 @@ def test_pain_relievers_give_both_sides_and_professional_advice(runner: Session)
         ("tell me about magnesium", "Epsom bath in a bottle"),
         ("is turmeric good", "anti-inflammatory"),
         ("why am I sore", "tiny tears"),
-        ("when should I see a doctor", "sore, super sore and injured"),
+        ("when should I see a doctor", "Call emergency services for chest pain"),
         ("tell me about epsom salts", "Epsom salt bath"),
         ("should I try CBD", "CBD"),
         ("what about active recovery", "vitamin D"),

@@ -214,7 +214,9 @@ def test_localised_pain_keeps_stretches_that_avoid_the_area() -> None:
 
 
 def test_a_whole_region_rules_out_its_parts() -> None:
-    decision = decide(flagged(PainFlag.LASTING_DAYS, BodyArea.LEGS), StretchRequest(LIBRARY.session()))
+    decision = decide(
+        flagged(PainFlag.LASTING_DAYS, BodyArea.LEGS), StretchRequest(LIBRARY.session())
+    )
     assert decision.verdict is Verdict.REFUSED, "every stretch loads the legs somewhere"
 
 

@@ -30,6 +30,11 @@ class Requester:
             raise BridgeError("the home bridge did not answer")
         return self.replies.pop(0)
 
+    def publish_health(self, home: str, runner: str, health: dict[str, Any]) -> None:
+        if self.fail:
+            raise BridgeError("not connected to the MQTT broker")
+        self.calls.append((home, f"health/{runner}", health))
+
 
 def access(requester: Requester, **kw: Any) -> HomeAccess:
     options: dict[str, Any] = {
@@ -107,3 +112,19 @@ def test_status_sentences() -> None:
         "Your bath is filling to 38.5 degrees, ready in about 4 minutes. The water is at 36.2 "
         "degrees. Offline right now: floor leak."
     )
+
+
+def test_health_is_shared_under_a_runner_id_that_hides_the_user_id() -> None:
+    from datetime import UTC, datetime
+
+    from routines import BodyArea, PainFlag
+    from routines.health import HealthState
+    from skill.home import runner_id
+
+    requester = Requester()
+    state = HealthState().report([PainFlag.SWELLING], BodyArea.ANKLES, datetime.now(UTC))
+    runner = runner_id("amzn1.ask.account.SECRET")
+    assert "SECRET" not in runner and runner == runner_id("amzn1.ask.account.SECRET")
+    assert access(requester).share_health("flat", runner, state) is True
+    assert requester.calls == [("flat", f"health/{runner}", state.to_dict())]
+    assert access(Requester(fail=True)).share_health("flat", runner, state) is False

@@ -18,6 +18,7 @@ from skill.handlers.conversation import (
 )
 from skill.handlers.guidance import (
     GetRecoveryPlanHandler,
+    InjuryCheckHandler,
     LogRunHandler,
     MileageHandler,
     RecoveryTopicHandler,
@@ -26,6 +27,7 @@ from skill.handlers.guidance import (
     RunTomorrowHandler,
     TopicHandler,
 )
+from skill.handlers.health import ClearInjuryHandler
 from skill.handlers.home import (
     BathStatusHandler,
     DrawBathHandler,
@@ -60,7 +62,6 @@ TOPIC_INTENTS: dict[str, str] = {
     "SleepIntent": "sleep",
     "PainRelieverIntent": "pain_relievers",
     "WhySoreIntent": "why_sore",
-    "InjuryCheckIntent": "injury_signs",
 }
 
 # Guidance intents a name-free request may be routed to.
@@ -73,6 +74,7 @@ FULFILLABLE_INTENTS = frozenset(
         "RecoveryTopicIntent",
         "RunTomorrowIntent",
         "MileageIntent",
+        "InjuryCheckIntent",
         *TOPIC_INTENTS,
     }
 )
@@ -86,7 +88,9 @@ def request_handlers(access: HomeAccess | None = None) -> list[AbstractRequestHa
         GetRecoveryPlanHandler(access),
         LogRunHandler(),
         ReportSorenessHandler(access),
-        ReportPainHandler(),
+        ReportPainHandler(access),
+        ClearInjuryHandler(),
+        InjuryCheckHandler(),
         RecoveryTopicHandler(),
         RunTomorrowHandler(),
         MileageHandler(),

@@ -14,11 +14,14 @@ from skill.handlers.common import (
     MORE_KEY,
     OFFER_KEY,
     OFFER_PLAN,
+    load_history,
+    request_time,
     respond,
     session_of,
 )
 from skill.handlers.guidance import GetRecoveryPlanHandler
-from skill.handlers.home import carry_out, home_of
+from skill.handlers.health import CLEAR_FLAGS, clear_flags, keep_flags, recheck_due
+from skill.handlers.home import carry_out, home_of, share_health
 from skill.handlers.stretching import OFFER_CONTINUE, continue_stretches
 from skill.home import HomeAccess
 from skill.speech import ANYTHING_ELSE, WANT_MORE, Part, Reply
@@ -46,7 +49,11 @@ class LaunchHandler(AbstractRequestHandler):
         return bool(is_request_type("LaunchRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Say what the skill can do."""
+        """Say what the skill can do, or first ask about a red flag reported days ago."""
+        history = load_history(handler_input)
+        question = recheck_due(handler_input, history, request_time(handler_input))
+        if question is not None:
+            return respond(handler_input, question.after("Welcome back to Recovery Coach."))
         return respond(handler_input, Reply(speech=WELCOME, reprompt=REPROMPT))
 
 
@@ -68,6 +75,10 @@ class YesHandler(AbstractRequestHandler):
         if isinstance(action, dict) and action.get("verb") == OFFER_CONTINUE:
             response: Response = continue_stretches(handler_input)
             return response
+        if isinstance(action, dict) and action.get("verb") == CLEAR_FLAGS:
+            reply, history = clear_flags(handler_input, action)
+            share_health(handler_input, self.access, history.health)
+            return respond(handler_input, reply)
         if isinstance(action, dict):
             done = carry_out(handler_input, self.access, action)
             if done.keep_action or not queued:
@@ -108,7 +119,10 @@ class NoHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         """Decline what was offered, or say goodbye."""
         session = session_of(handler_input)
-        if isinstance(session.get(ACTION_KEY), dict):
+        action = session.get(ACTION_KEY)
+        if isinstance(action, dict) and action.get("verb") == CLEAR_FLAGS:
+            return respond(handler_input, keep_flags(handler_input))
+        if isinstance(action, dict):
             queued = tuple(Part.from_session(raw) for raw in session.get(MORE_KEY) or [])
             if queued:
                 speech = "OK, I won't. Want to hear the rest of your plan?"

@@ -21,7 +21,10 @@ from routines import (
     triage,
 )
 from routines.context import RACE_DISTANCE_KM, DistanceUnit
+from routines.gate import RunRequest, decide
+from routines.health import AREA_NAMES, HealthState, area_is
 from routines.plan import run_tomorrow_advice, training_notes
+from routines.urgency import DOCTOR_SIGNS, red_flag_advice
 from skill.handlers.common import (
     OFFER_PLAN,
     IntentHandler,
@@ -35,6 +38,8 @@ from skill.handlers.common import (
     slot_value,
     unit_for,
 )
+from skill.handlers.health import recheck_due
+from skill.handlers.home import GATED, share_health
 from skill.history import SorenessReport
 from skill.home import HomeAccess
 from skill.speech import (
@@ -49,23 +54,6 @@ from skill.speech import (
 E = TypeVar("E", bound=StrEnum)
 
 ASK_SOMETHING = "You can ask me how to recover, or tell me how you feel."
-
-# How each area is said in a sentence ("Sorry your knee is hurting").
-AREA_NAMES: dict[BodyArea, str] = {
-    BodyArea.CALVES: "calves",
-    BodyArea.HAMSTRINGS: "hamstrings",
-    BodyArea.QUADS: "quads",
-    BodyArea.HIPS: "hips",
-    BodyArea.HIP_FLEXORS: "hip flexors",
-    BodyArea.GLUTES: "glutes",
-    BodyArea.LOWER_BACK: "lower back",
-    BodyArea.IT_BAND: "I.T. band",
-    BodyArea.SHINS: "shins",
-    BodyArea.KNEES: "knee",
-    BodyArea.ANKLES: "ankle",
-    BodyArea.FEET: "feet",
-    BodyArea.LEGS: "legs",
-}
 
 
 class GetRecoveryPlanHandler(IntentHandler):
@@ -86,8 +74,10 @@ class GetRecoveryPlanHandler(IntentHandler):
         if asked_about is not None and history.latest_run(now) is None:
             # "How do I recover after a marathon?" with nothing logged: plan for that run type.
             context = replace(context, run_type=asked_about)
-        plan = build_plan(context, training_load(history.runs, now), unit=unit)
-        offers = home_offers(handler_input, self.access)
+        plan = build_plan(
+            context, training_load(history.runs, now), unit=unit, health=history.health
+        )
+        offers = home_offers(handler_input, self.access, history.health)
         return respond(handler_input, plan_reply(plan, load_knowledge(), unit, offers))
 
 
@@ -174,13 +164,16 @@ class ReportSorenessHandler(IntentHandler):
             level=int(level) if level is not None else None,
             areas=frozenset({area}) if area else frozenset(),
         )
-        return _report_and_plan(handler_input, report, home_offers(handler_input, self.access))
+        return _report_and_plan(handler_input, report, self.access)
 
 
 class ReportPainHandler(IntentHandler):
     """Take "I have a sharp pain in my knee" and triage it honestly."""
 
     intent_name = "ReportPainIntent"
+
+    def __init__(self, access: HomeAccess | None = None) -> None:
+        self.access = access
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Remember the pain and answer with triage first."""
@@ -195,7 +188,7 @@ class ReportPainHandler(IntentHandler):
             areas=frozenset({area}) if area else frozenset(),
             flags=frozenset(flags or {PainFlag.LOCALISED}),
         )
-        return _report_and_plan(handler_input, report)
+        return _report_and_plan(handler_input, report, self.access)
 
 
 class TopicHandler(IntentHandler):
@@ -233,6 +226,38 @@ TOPIC_TITLES: dict[str, str] = {
 }
 
 
+class InjuryCheckHandler(IntentHandler):
+    """Answer "when should I see a doctor?": the signs, or what to do about the ones reported."""
+
+    intent_name = "InjuryCheckIntent"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        """Speak the runner's own red-flag advice, else the signs to watch for."""
+        return respond(handler_input, injury_answer(handler_input))
+
+
+def injury_answer(handler_input: HandlerInput) -> Reply:
+    """Answer about injury signs without assuming any were reported."""
+    history = load_history(handler_input)
+    now = request_time(handler_input)
+    advice = red_flag_advice(history.health, history.context(now).soreness)
+    knowledge = load_knowledge()
+    card = [DOCTOR_SIGNS, "", knowledge.professional_advice]
+    if advice is not None:
+        return Reply(
+            speech=f"{advice} {ANYTHING_ELSE}",
+            reprompt=ASK_SOMETHING,
+            card_title=TOPIC_TITLES["injury_signs"],
+            card_text="\n".join([advice, "", *card]),
+        )
+    return Reply(
+        speech=f"{DOCTOR_SIGNS} {ANYTHING_ELSE}",
+        reprompt=ASK_SOMETHING,
+        card_title=TOPIC_TITLES["injury_signs"],
+        card_text="\n".join(card),
+    )
+
+
 class RecoveryTopicHandler(IntentHandler):
     """Answer "what about foam rolling?" for any topic the articles cover."""
 
@@ -241,6 +266,8 @@ class RecoveryTopicHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak the topic the slot names, or list what I know about."""
         topic = slot_id(handler_input, "topic")
+        if topic == "injury_signs":
+            return respond(handler_input, injury_answer(handler_input))
         if topic not in TOPIC_TITLES:
             heard = slot_value(handler_input, "topic")
             prefix = f"I don't have advice about {heard}. " if heard else ""
@@ -265,6 +292,15 @@ class RunTomorrowHandler(IntentHandler):
         """Say yes, easy, or no, and why."""
         now = request_time(handler_input)
         history = load_history(handler_input)
+        running = decide(history.health, RunRequest())
+        if not running.allowed:
+            question = recheck_due(handler_input, history, now)
+            if question is not None:
+                return respond(handler_input, question.after(running.reason))
+            return respond(
+                handler_input,
+                Reply(speech=f"{running.reason} {ANYTHING_ELSE}", reprompt=ASK_SOMETHING),
+            )
         context = history.context(now)
         result = triage(context)
         parts = [run_tomorrow_advice(context, result)]
@@ -289,6 +325,9 @@ class MileageHandler(IntentHandler):
         now = request_time(handler_input)
         history = load_history(handler_input)
         notes = training_notes(training_load(history.runs, now), unit_for(handler_input, history))
+        running = decide(history.health, RunRequest())
+        if not running.allowed:
+            notes = (running.reason, "Once it's cleared:", *notes)
         knowledge = load_knowledge()
         gradual = knowledge.tip("gradual_increase").say
         return respond(
@@ -303,16 +342,16 @@ class MileageHandler(IntentHandler):
 
 
 def home_offers(
-    handler_input: HandlerInput, access: HomeAccess | None
+    handler_input: HandlerInput, access: HomeAccess | None, health: HealthState
 ) -> dict[str, dict[str, Any]]:
-    """Offer to start the bath or the heating pad where a plan recommends them."""
+    """Offer to start the bath or the heating pad where a plan recommends them and it's safe."""
     system = getattr(handler_input.request_envelope.context, "system", None)
     user = getattr(getattr(system, "user", None), "user_id", None)
     if access is None or access.home_for(user) is None:
         return {}
     bath_c = access.safety.bath_default_c
     minutes = access.safety.heat_default_minutes
-    return {
+    offers = {
         "epsom_bath": {
             "verb": "bath/fill",
             "params": {"temperature_c": bath_c, "epsom": True},
@@ -324,35 +363,33 @@ def home_offers(
             "question": f"Want me to turn on your heating pad for {minutes} minutes?",
         },
     }
+    return {
+        tip: offer
+        for tip, offer in offers.items()
+        if decide(health, GATED[str(offer["verb"])]).allowed
+    }
 
 
 def _report_and_plan(
-    handler_input: HandlerInput,
-    report: SorenessReport,
-    offers: dict[str, dict[str, Any]] | None = None,
+    handler_input: HandlerInput, report: SorenessReport, access: HomeAccess | None
 ) -> Response:
     now = request_time(handler_input)
-    history = load_history(handler_input).with_report(report)
+    before = load_history(handler_input)
+    history = before.with_report(report)
     save_history(handler_input, history)
+    if history.health != before.health:
+        share_health(handler_input, access, history.health)
     unit = unit_for(handler_input, history)
     context = history.context(now)
-    plan = build_plan(context, training_load(history.runs, now), unit=unit)
+    plan = build_plan(context, training_load(history.runs, now), unit=unit, health=history.health)
+    offers = home_offers(handler_input, access, history.health)
     reply = plan_reply(plan, load_knowledge(), unit, offers)
-    areas = [AREA_NAMES[area] for area in sorted(report.areas)]
-    if areas and not plan.triage.needs_professional:
-        reply = Reply(
-            speech=f"Sorry your {' and '.join(areas)} {'is' if _singular(areas) else 'are'} "
-            f"hurting. {reply.speech}",
-            reprompt=reply.reprompt,
-            more=reply.more,
-            card_title=reply.card_title,
-            card_text=reply.card_text,
-        )
+    areas = sorted(report.areas)
+    if areas and plan.red_flag_advice is None and not plan.triage.needs_professional:
+        names = " and ".join(AREA_NAMES[area] for area in areas)
+        verb = area_is(areas[0]) if len(areas) == 1 else "are"
+        reply = replace(reply, speech=f"Sorry your {names} {verb} hurting. {reply.speech}")
     return respond(handler_input, reply)
-
-
-def _singular(areas: list[str]) -> bool:
-    return len(areas) == 1 and areas[0] in {"knee", "ankle", "lower back", "I.T. band"}
 
 
 def _enum(kind: type[E], value: str | None) -> E | None:

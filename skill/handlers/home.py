@@ -9,10 +9,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from mqtt_bridge.errors import RefusedError, RequestError
+from routines.gate import BathRequest, HeatRequest, Request, decide
+from routines.health import HealthState
 from skill import home_speech
 from skill.handlers.common import (
     ACTION_KEY,
     IntentHandler,
+    load_history,
     parse_duration,
     respond,
     session_of,
@@ -20,7 +23,7 @@ from skill.handlers.common import (
     slot_number,
     slot_value,
 )
-from skill.home import HomeAccess, Outcome
+from skill.home import HomeAccess, Outcome, runner_id
 from skill.speech import ANYTHING_ELSE, Reply
 
 ASK_NEXT = "What else can I help with?"
@@ -41,6 +44,12 @@ ACTION_NAMES: dict[str, str] = {
 }
 
 
+# What the safety gate is asked before each device action the skill starts.
+GATED: dict[str, Request] = {"heat/start": HeatRequest(), "bath/fill": BathRequest()}
+# Requests that carry the runner's health, so the bridge's own gate decides on it too.
+CARRY_HEALTH = frozenset({"heat/start", "bath/fill", "routine/start"})
+
+
 def locale_of(handler_input: HandlerInput) -> str:
     """Return the request's locale."""
     return str(getattr(handler_input.request_envelope.request, "locale", None) or "en-US")
@@ -55,6 +64,24 @@ def user_of(handler_input: HandlerInput) -> str | None:
 def home_of(handler_input: HandlerInput, access: HomeAccess | None) -> str | None:
     """Return the home this user controls, if any."""
     return access.home_for(user_of(handler_input)) if access is not None else None
+
+
+def share_health(
+    handler_input: HandlerInput, access: HomeAccess | None, health: HealthState
+) -> None:
+    """Tell the user's home bridge their red flags, so what it runs is gated on them too."""
+    home = home_of(handler_input, access)
+    if access is not None and home is not None:
+        access.share_health(home, runner_id(user_of(handler_input)), health)
+
+
+def refused_by_gate(handler_input: HandlerInput, verb: str) -> str | None:
+    """Ask the safety gate about a device action; return the reason when it says no."""
+    request = GATED.get(verb)
+    if request is None:
+        return None
+    decision = decide(load_history(handler_input).health, request)
+    return None if decision.allowed else decision.reason
 
 
 def ask_to_confirm(handler_input: HandlerInput, question: str, action: dict[str, Any]) -> Response:
@@ -72,6 +99,13 @@ def carry_out(
         return Reply(speech=home_speech.LINK_HOME, reprompt=ASK_NEXT)
     verb = str(action["verb"])
     params = dict(action.get("params") or {})
+    refusal = refused_by_gate(handler_input, verb)
+    if refusal is not None:
+        # Health may have changed since the question was asked: the gate decides at the yes.
+        return Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT)
+    if verb in CARRY_HEALTH:
+        params["runner"] = runner_id(user_of(handler_input))
+        params["health"] = load_history(handler_input).health.to_dict()
     outcome = access.request(home, verb, params)
     locale = locale_of(handler_input)
     if outcome.ok:
@@ -104,7 +138,8 @@ def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str
         return "I've stopped the bath." if data.get("was_filling") else "The bath wasn't running."
     if verb == "routine/start":
         title = data.get("title", "your")
-        return f"Starting the {title} routine. Listen for each step on your speaker."
+        note = f"{data['note']} " if data.get("note") else ""
+        return f"{note}Starting the {title} routine. Listen for each step on your speaker."
     if verb == "routine/stop":
         return "I've stopped the routine, and anything it switched on."
     return "Done."
@@ -151,6 +186,9 @@ class HeatOnHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Work out the minutes, say any limit aloud, and ask to confirm."""
+        refusal = refused_by_gate(handler_input, "heat/start")
+        if refusal is not None:
+            return respond(handler_input, Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT))
         requested = _requested_minutes(handler_input)
         try:
             chosen, limited = access.safety.heat_minutes(requested)
@@ -208,6 +246,9 @@ class DrawBathHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Check the temperature against the limits, then ask to confirm."""
+        refusal = refused_by_gate(handler_input, "bath/fill")
+        if refusal is not None:
+            return respond(handler_input, Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT))
         asked = slot_number(handler_input, "temperature")
         try:
             target = access.safety.bath_target(asked)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from routines.gate import StretchRequest, Verdict, decide
 from routines.stretches import StretchLibrary, load_library
 from skill.handlers.common import (
     ACTION_KEY,
@@ -15,10 +18,11 @@ from skill.handlers.common import (
     respond,
     session_of,
 )
-from skill.speech import Reply, ssml
+from skill.speech import ANYTHING_ELSE, Reply, ssml
 from skill.stretching import STRETCH_KEY, StretchProgress, stretch_ssml
 
 NEXT_PROMPT = "Say next when you're ready, or repeat to do it again."
+NOTE_KEY = "stretch_note"
 NOTHING_TO_RESUME = "Say stretch with me to start a cool-down."
 OFFER_CONTINUE = "stretch_continue"
 
@@ -26,6 +30,28 @@ OFFER_CONTINUE = "stretch_continue"
 def _progress(handler_input: HandlerInput, library: StretchLibrary) -> StretchProgress | None:
     attributes = handler_input.attributes_manager.persistent_attributes
     return StretchProgress.from_attributes(attributes, library)
+
+
+def _gated(
+    handler_input: HandlerInput, progress: StretchProgress, library: StretchLibrary
+) -> StretchProgress | str:
+    """Ask the gate about the saved session: the stretches still safe, or why none are."""
+    health = load_history(handler_input).health
+    stretches = tuple(library.get(stretch_id) for stretch_id in progress.session)
+    decision = decide(health, StretchRequest(stretches), library)
+    if not decision.allowed:
+        return decision.reason
+    if decision.verdict is Verdict.ALLOWED:
+        return progress
+    kept = {stretch.id for stretch in decision.stretches}
+    before = [s for s in progress.session[: progress.index] if s in kept]
+    after = [s for s in progress.session[progress.index :] if s in kept]
+    # Where the current stretch was left out, stand on the one before, so "next" is the next.
+    index = len(before) if progress.session[progress.index] in kept else len(before) - 1
+    if not after and progress.session[progress.index] not in kept:
+        return decision.reason
+    session_of(handler_input)[NOTE_KEY] = decision.reason
+    return replace(progress, session=tuple(before + after), index=max(0, index))
 
 
 def _save(handler_input: HandlerInput, progress: StretchProgress | None) -> None:
@@ -42,6 +68,8 @@ def speak_stretch(
 ) -> Response:
     """Guide one stretch, save where we are, and wait for 'next'."""
     _save(handler_input, progress)
+    note = session_of(handler_input).pop(NOTE_KEY, None)
+    intro = f"{note} {intro}".strip() if note else intro
     stretch = library.get(progress.session[progress.index])
     number = f"Stretch {progress.index + 1} of {len(progress.session)}."
     tail = "That's your last stretch. Say next to finish." if progress.last else NEXT_PROMPT
@@ -69,13 +97,22 @@ class StretchHandler(IntentHandler):
         """Choose the session and guide the first stretch."""
         library = load_library()
         now = request_time(handler_input)
-        context = load_history(handler_input).context(now)
-        session = tuple(s.id for s in library.session(context))
-        areas = ", ".join(sorted(a.value.replace("_", " ") for a in context.sore_areas))
-        focus = f" We'll start with your {areas}." if areas else ""
+        history = load_history(handler_input)
+        context = history.context(now)
+        decision = decide(history.health, StretchRequest(library.session(context)), library)
+        if not decision.allowed:
+            return respond(
+                handler_input,
+                Reply(speech=f"{decision.reason} {ANYTHING_ELSE}", reprompt=NOTHING_TO_RESUME),
+            )
+        session = tuple(s.id for s in decision.stretches)
+        served = set().union(*(s.areas for s in decision.stretches))
+        sore = sorted(a.value.replace("_", " ") for a in context.sore_areas & served)
+        focus = f" We'll start with your {', '.join(sore)}." if sore else ""
+        note = f"{decision.reason} " if decision.verdict is Verdict.CHANGED else ""
         intro = (
-            f"Let's cool down: {len(session)} gentle stretches.{focus} Move slowly, breathe "
-            "deeply, and ease off if anything hurts."
+            f"{note}Let's cool down: {len(session)} gentle stretches.{focus} Move slowly, "
+            "breathe deeply, and ease off if anything hurts."
         )
         return speak_stretch(handler_input, StretchProgress(session, 0, now), library, intro)
 
@@ -94,7 +131,17 @@ class _StepHandler(IntentHandler):
                     reprompt=NOTHING_TO_RESUME,
                 ),
             )
-        return self.move(handler_input, progress, library)
+        gated = _gated(handler_input, progress, library)
+        if isinstance(gated, str):
+            _save(handler_input, None)
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"Let's stop the stretches here. {gated} {ANYTHING_ELSE}",
+                    reprompt=NOTHING_TO_RESUME,
+                ),
+            )
+        return self.move(handler_input, gated, library)
 
     def move(
         self, handler_input: HandlerInput, progress: StretchProgress, library: StretchLibrary
@@ -219,5 +266,10 @@ def continue_stretches(handler_input: HandlerInput) -> Response:
     progress = _progress(handler_input, library)
     if progress is None:
         return respond(handler_input, Reply(speech=NOTHING_TO_RESUME, reprompt=NOTHING_TO_RESUME))
+    gated = _gated(handler_input, progress, library)
+    if isinstance(gated, str):
+        _save(handler_input, None)
+        return respond(handler_input, Reply(speech=f"Let's stop the stretches here. {gated}"))
+    progress = gated
     now = request_time(handler_input)
     return speak_stretch(handler_input, progress.at(progress.index, now), library, "Let's go on.")
