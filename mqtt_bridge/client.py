@@ -90,6 +90,13 @@ class BridgeClient:
             with self._lock:
                 self._waiters.pop(transaction, None)
 
+    def publish_health(self, home: str, runner: str, health: dict[str, Any]) -> None:
+        """Publish a runner's health state, retained, so the home's bridge gates what it runs."""
+        if not self.connected:
+            raise BridgeError("not connected to the MQTT broker")
+        topic = Topics(home).health(runner)
+        self._connection.publish(Message.json(topic, health, retain=True))
+
     def _received(self, topic: str, payload: bytes) -> None:
         parts = topic.split("/")
         if len(parts) == 3 and parts[2] == "availability":

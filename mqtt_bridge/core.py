@@ -20,6 +20,7 @@ from mqtt_bridge.adapters import HermesSpeaker, Observation, Speaker, Switch, To
 from mqtt_bridge.config import BridgeConfig, Role
 from mqtt_bridge.discovery import discovery_messages
 from mqtt_bridge.errors import BridgeError, DeviceError, RefusedError, RequestError
+from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import (
     BUSY,
@@ -37,6 +38,7 @@ from mqtt_bridge.protocol import (
 from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer, TimerStore
 from routines.engine import Action, Announce, FillBath, StartHeat, StopDevice
+from routines.gate import BathRequest, HeatRequest
 
 HEAT = "heat"
 BATH = "bath"
@@ -135,9 +137,11 @@ class BridgeCore:
     _next_state: datetime | None = field(init=False, default=None)
     _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
     routines: RoutineControl = field(init=False)
+    health: RunnerHealth = field(init=False)
 
     def __post_init__(self) -> None:
-        self.routines = RoutineControl(self.config.routines, self._routine_action)
+        self.health = RunnerHealth(self.store)
+        self.routines = RoutineControl(self.config.routines, self._routine_action, self.health)
         self.topics = Topics(self.config.home)
         self.devices = {device.role: DeviceState() for device in self.config.devices}
         self._handlers: dict[str, Callable[[Request, datetime], None]] = {
@@ -173,7 +177,12 @@ class BridgeCore:
 
     def subscriptions(self) -> list[str]:
         """Return every topic the bridge listens to."""
-        topics = [self.topics.requests, self.topics.ha_command("#"), HA_STATUS]
+        topics = [
+            self.topics.requests,
+            self.topics.ha_command("#"),
+            self.topics.health("+"),
+            HA_STATUS,
+        ]
         for device in self.config.devices:
             topics += device.adapter.subscriptions()
         return list(dict.fromkeys(topics))
@@ -181,6 +190,7 @@ class BridgeCore:
     def start(self, now: datetime) -> list[Message]:
         """Load persisted timers: any deadline already passed means OFF now."""
         self._out = []
+        self.health.load()
         for timer in self.store.timers():
             role = KIND_ROLES.get(timer.kind)
             if role is None or self._switch(role) is None:
@@ -234,8 +244,12 @@ class BridgeCore:
         """Handle one incoming MQTT message."""
         self._out = []
         verb = self.topics.verb_of(topic)
+        runner = self.topics.runner_of(topic)
         if verb is not None:
             self._request(verb, payload, now)
+        elif runner is not None:
+            if self.health.message(runner, payload):
+                self._health_changed(now)
         elif topic.startswith(self.topics.ha_command("")):
             self._ha_command(topic[len(self.topics.ha_command("")) :], text(payload), now)
         elif topic == HA_STATUS:
@@ -324,9 +338,18 @@ class BridgeCore:
         except BridgeError as exc:
             log.warning("%s (from Home Assistant or a routine) refused: %s", verb, exc)
             self._reply_error(verb, None, exc)
-            self._internal_failed(verb, str(exc), now)
+            self._internal_failed(verb, exc, now)
 
-    def _internal_failed(self, verb: str, reason: str, now: datetime) -> None:
+    def _internal_failed(self, verb: str, failure: BridgeError, now: datetime) -> None:
+        reason = str(failure)
+        if getattr(failure, "rule", None) == HEALTH_RULE:
+            # The gate's own sentence, for whoever pressed the button or started the routine.
+            self._say(reason, now)
+            if self.routines.active:
+                condition = {"heat/start": "heat_done", "bath/fill": "bath_ready"}.get(verb)
+                if condition is not None:
+                    self.routines.condition(condition, now, ok=False)
+            return
         if not self.routines.active:
             return
         if verb == "heat/start":
@@ -365,8 +388,10 @@ class BridgeCore:
 
     def _heat_start(self, request: Request, now: datetime) -> None:
         switch = self._usable(Role.HEATING_PAD)
-        params = request.params
+        params = dict(request.params)
+        runner = self.health.from_request(params)
         _only(params, {"minutes", "confirm_quiet_hours"})
+        self.health.check(HeatRequest(), runner)
         confirmed = params.get("confirm_quiet_hours", False)
         if not isinstance(confirmed, bool):
             raise RequestError("confirm_quiet_hours must be true or false")
@@ -385,7 +410,8 @@ class BridgeCore:
         deadline = min(now + timedelta(minutes=minutes), ceiling)
         limited = limited or deadline < now + timedelta(minutes=minutes)
         seconds = max(1, round((deadline - now).total_seconds()))
-        timer = Timer(self._name(Role.HEATING_PAD), HEAT, started, deadline)
+        detail = {"runner": runner} if runner else {}
+        timer = Timer(self._name(Role.HEATING_PAD), HEAT, started, deadline, detail)
         self.store.put(timer)  # before the ON: a crash from here on still has a deadline
         self.timers[Role.HEATING_PAD] = timer
         self._out += switch.turn_on(seconds)
@@ -421,8 +447,10 @@ class BridgeCore:
 
     def _bath_fill(self, request: Request, now: datetime) -> None:
         valve = self._usable(Role.BATH_VALVE)
-        params = request.params
+        params = dict(request.params)
+        runner = self.health.from_request(params)
         _only(params, {"temperature_c", "epsom"})
+        self.health.check(BathRequest(), runner)
         epsom = params.get("epsom", False)
         if not isinstance(epsom, bool):
             raise RequestError("epsom must be true or false")
@@ -436,7 +464,7 @@ class BridgeCore:
             BATH,
             now,
             now + timedelta(seconds=seconds),
-            {"target_c": target, "epsom": epsom},
+            {"target_c": target, "epsom": epsom, **({"runner": runner} if runner else {})},
         )
         self.store.put(timer)
         self.timers[Role.BATH_VALVE] = timer
@@ -747,9 +775,15 @@ class BridgeCore:
     # --- routines --------------------------------------------------------------------------
 
     def _routine_start(self, request: Request, now: datetime) -> None:
-        _only(request.params, {"name"})
-        data = self.routines.start(request.params.get("name"), now)
-        self._routine_changed(now)
+        params = dict(request.params)
+        runner = self.health.from_request(params)
+        _only(params, {"name", "dry_run"})
+        dry_run = params.get("dry_run", False)
+        if not isinstance(dry_run, bool):
+            raise RequestError("dry_run must be true or false")
+        data = self.routines.start(params.get("name"), now, runner, dry_run)
+        if not dry_run:
+            self._routine_changed(now)
         self._reply_ok(request.verb, request.transaction, data)
 
     def _routine_control(self, request: Request, now: datetime) -> None:
@@ -767,9 +801,9 @@ class BridgeCore:
         if isinstance(action, Announce):
             self._say(action.text, now)
         elif isinstance(action, StartHeat):
-            self._run_internal("heat/start", {"minutes": action.minutes}, now)
+            self._run_internal("heat/start", {"minutes": action.minutes, **self._runner()}, now)
         elif isinstance(action, FillBath):
-            params: dict[str, Any] = {"epsom": action.epsom}
+            params: dict[str, Any] = {"epsom": action.epsom, **self._runner()}
             if action.temperature_c is not None:
                 params["temperature_c"] = action.temperature_c
             self._run_internal("bath/fill", params, now)
@@ -777,6 +811,31 @@ class BridgeCore:
             verb = "heat/stop" if action.device == "heat" else "bath/stop"
             if self._switch(Role.HEATING_PAD if action.device == "heat" else Role.BATH_VALVE):
                 self._run_internal(verb, {}, now)
+
+    def _runner(self) -> dict[str, Any]:
+        runner = self.routines.runner
+        return {"runner": runner} if runner else {}
+
+    # --- health ----------------------------------------------------------------------------
+
+    def _health_changed(self, now: datetime) -> None:
+        """A runner's red flags changed: stop heat or water the gate no longer allows."""
+        for role, request, verb, done in (
+            (Role.HEATING_PAD, HeatRequest(), "heat/stop", "I've switched off the heating pad"),
+            (Role.BATH_VALVE, BathRequest(), "bath/stop", "I've stopped the bath"),
+        ):
+            timer = self.timers.get(role)
+            if timer is None or timer.detail.get("expired"):
+                continue
+            decision = self.health.decide(request, timer.detail.get("runner"))
+            if not decision.allowed:
+                log.warning("%s: stopping it for a runner's red flag", ROLE_NAMES[role])
+                self._run_internal(verb, {}, now)
+                self._say(f"{done}: {decision.why}.", now)
+        was = self.routines.snapshot()
+        self.routines.tick(now)
+        if self.routines.snapshot() != was:
+            self._routine_changed(now)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -59,6 +59,16 @@ class Topics:
     def availability(self) -> str:
         return f"{self.base}/availability"
 
+    def health(self, runner: str) -> str:
+        """Where the skill keeps a runner's health state, retained, for the bridge's gate."""
+        return f"{self.base}/health/{runner}"
+
+    def runner_of(self, topic: str) -> str | None:
+        """Return the runner of a health topic, or None for other topics."""
+        prefix = f"{self.base}/health/"
+        runner = topic[len(prefix) :] if topic.startswith(prefix) else ""
+        return runner if runner and "/" not in runner else None
+
     def ha_command(self, name: str) -> str:
         return f"{self.base}/ha/{name}"
 

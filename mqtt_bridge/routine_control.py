@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from mqtt_bridge.errors import DeviceError, RequestError
+from mqtt_bridge.errors import DeviceError, RefusedError, RequestError
+from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.protocol import BUSY
 from routines.engine import Action, Announce, RoutineRun, Status
+from routines.gate import RoutineRequest, StepRequest, Verdict
 from routines.routine import Routine
 
 NOT_RUNNING = "not_running"
@@ -19,30 +21,59 @@ class RoutineControl:
     """Hold the running routine, and hand every action it produces to `execute`."""
 
     def __init__(
-        self, routines: Mapping[str, Routine], execute: Callable[[Action, datetime], None]
+        self,
+        routines: Mapping[str, Routine],
+        execute: Callable[[Action, datetime], None],
+        health: RunnerHealth,
     ) -> None:
         self.routines = routines
         self._execute = execute
+        self._health = health
         self.run: RoutineRun | None = None
+        self.runner: str | None = None  # whose routine it is; None: anyone's (Home Assistant)
         self.interrupted: dict[str, Any] | None = None
 
     @property
     def active(self) -> bool:
         return self.run is not None and self.run.status in ACTIVE
 
-    def start(self, name: Any, now: datetime) -> dict[str, Any]:
-        """Start a routine by name."""
+    def start(
+        self, name: Any, now: datetime, runner: str | None = None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Start a routine by name, as the safety gate allows it (perhaps trimmed)."""
         if not isinstance(name, str) or name not in self.routines:
             known = ", ".join(sorted(self.routines)) or "none"
             raise RequestError(f"unknown routine {name!r}; known: {known}")
         if self.active:
             assert self.run is not None
             raise DeviceError(BUSY, f"the {self.run.routine.title} routine is already running")
-        routine = self.routines[name]
-        self.run = RoutineRun(routine)
+        decision = self._health.decide(RoutineRequest(self.routines[name]), runner)
+        if not decision.allowed:
+            raise RefusedError(decision.reason, HEALTH_RULE)
+        routine = decision.routine or self.routines[name]
+        data: dict[str, Any] = {
+            "name": routine.name,
+            "title": routine.title,
+            "steps": len(routine.steps),
+            "uses": routine.uses,
+        }
+        if decision.verdict is Verdict.CHANGED:
+            data["note"] = decision.reason
+        if dry_run:
+            return data
+        self.runner = runner
+        self.run = RoutineRun(routine, check=self._check)
         self.interrupted = None
+        if decision.verdict is Verdict.CHANGED:
+            self._execute(Announce(decision.reason), now)
         self._do(self.run.start(now), now)
-        return {"name": routine.name, "title": routine.title, "steps": len(routine.steps)}
+        return data
+
+    def _check(self, index: int) -> str | None:
+        """Ask the safety gate before each step, with the runner's health as it is now."""
+        assert self.run is not None
+        decision = self._health.decide(StepRequest(self.run.routine, index), self.runner)
+        return None if decision.allowed else decision.reason
 
     def control(self, verb: str, now: datetime) -> dict[str, Any]:
         """Pause, resume, skip to the next step, or stop the running routine."""

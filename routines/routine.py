@@ -76,6 +76,13 @@ class Routine:
     description: str = ""
     source: str = "<string>"
 
+    @property
+    def uses(self) -> list[str]:
+        """Name what the routine switches on or asks of the body: heat, bath, stretches."""
+        kinds = {Heat: "heat", Bath: "bath", StretchStep: "stretches"}
+        found = {kinds[type(step)] for step in self.steps if type(step) in kinds}
+        return [kind for kind in ("stretches", "heat", "bath") if kind in found]
+
     def step_title(self, index: int, library: StretchLibrary | None = None) -> str:
         """Describe one step in a few words, for status and "what's next"."""
         step = self.steps[index]

@@ -116,9 +116,9 @@ def test_routines_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     listed = runner.invoke(main, ["routines", "list"])
     assert listed.exit_code == 0
-    assert "long_run_recovery    long-run recovery (12 steps)" in listed.output
+    assert "long_run_recovery    long-run recovery (13 steps)" in listed.output
     shown = runner.invoke(main, ["routines", "show", "sore_calves"])
-    assert "5. 15 minutes of heat" in shown.output
+    assert "6. 15 minutes of heat" in shown.output
     assert runner.invoke(main, ["routines", "show", "nope"]).exit_code != 0
     good = tmp_path / "good.yaml"
     good.write_text("name: good\ntitle: Good\nsteps:\n  - stretch: butterfly\n")

@@ -37,7 +37,12 @@ def run_for(home: CoreHarness, seconds: float, step: float = 1.0) -> None:
 def test_sore_calves_routine_announces_stretches_then_runs_heat(home: CoreHarness) -> None:
     home.request("routine/start", transaction="r", name="sore_calves")
     reply = home.replies("routine/start")[0]
-    assert reply["data"] == {"name": "sore_calves", "title": "sore calves", "steps": 8}
+    assert reply["data"] == {
+        "name": "sore_calves",
+        "title": "sore calves",
+        "steps": 8,
+        "uses": ["stretches", "heat"],
+    }
     assert home.said()[0].startswith("Let's look after those calves.")
     run_for(home, 240)
     spoken = home.said()

@@ -75,6 +75,14 @@ def share_health(
         access.share_health(home, runner_id(user_of(handler_input)), health)
 
 
+def health_params(handler_input: HandlerInput) -> dict[str, Any]:
+    """Return the request parameters that let the bridge's gate decide for this runner."""
+    return {
+        "runner": runner_id(user_of(handler_input)),
+        "health": load_history(handler_input).health.to_dict(),
+    }
+
+
 def refused_by_gate(handler_input: HandlerInput, verb: str) -> str | None:
     """Ask the safety gate about a device action; return the reason when it says no."""
     request = GATED.get(verb)
@@ -104,8 +112,7 @@ def carry_out(
         # Health may have changed since the question was asked: the gate decides at the yes.
         return Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT)
     if verb in CARRY_HEALTH:
-        params["runner"] = runner_id(user_of(handler_input))
-        params["health"] = load_history(handler_input).health.to_dict()
+        params.update(health_params(handler_input))
     outcome = access.request(home, verb, params)
     locale = locale_of(handler_input)
     if outcome.ok:

@@ -10,17 +10,21 @@ from ask_sdk_model import Response
 
 from skill import home_speech
 from skill.handlers.common import respond, slot_id, slot_value
-from skill.handlers.home import ASK_NEXT, _HomeHandler, ask_to_confirm, carry_out, home_of
+from skill.handlers.home import (
+    ASK_NEXT,
+    _HomeHandler,
+    ask_to_confirm,
+    carry_out,
+    health_params,
+    home_of,
+)
 from skill.home import HomeAccess
 from skill.nlu import normalize
 from skill.speech import Reply
 
 DEFAULT_ROUTINE = "long_run_recovery"
-# What a routine will switch on, said before asking to start it.
-USES = {
-    "long_run_recovery": " It uses the heating pad and fills an Epsom bath.",
-    "sore_calves": " It uses the heating pad.",
-}
+# What a routine uses, said before asking to start it.
+USES = {"stretches": "stretches", "heat": "the heating pad", "bath": "the bath"}
 
 
 def _routines(state: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -72,7 +76,16 @@ class StartRoutineHandler(_HomeHandler):
                     reprompt="Which routine?",
                 ),
             )
-        question = f"Start the {routine['title']} routine?{USES.get(routine['name'], '')}"
+        # The bridge's gate says, before we ask, what this runner's health leaves of the routine.
+        params = {"name": routine["name"], "dry_run": True, **health_params(handler_input)}
+        check = access.request(home, "routine/start", params)
+        if not check.ok:
+            speech = home_speech.failure("start the routine", check)
+            return respond(handler_input, Reply(speech=f"{speech} {ASK_NEXT}", reprompt=ASK_NEXT))
+        note = f"{check.data['note']} " if check.data.get("note") else ""
+        uses = [USES[kind] for kind in check.data.get("uses") or [] if kind in USES]
+        said = f" It uses {_and(uses)}." if uses else ""
+        question = f"{note}Start the {routine['title']} routine?{said}"
         action = {"verb": "routine/start", "params": {"name": routine["name"]}}
         return ask_to_confirm(handler_input, question, action)
 
