@@ -63,6 +63,8 @@ class Conversation:
     skill_id: str = LOCAL_SKILL_ID
     session_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # When each request says it was made (the skill's "now"): tests move it to the next day.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def say(self, phrase: str) -> dict[str, Any]:
         """Resolve a phrase, send it as Alexa would, and return the response envelope."""
@@ -127,7 +129,7 @@ class Conversation:
         user = {"userId": self.user_id}
         request.update(
             requestId=f"amzn1.echo-api.request.{uuid.uuid4()}",
-            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            timestamp=self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             locale=self.locale,
         )
         return {
