@@ -56,9 +56,9 @@ def say(alexa: Simulator, utterance: str) -> str:
         ("my hamstrings are tight", ["Sorry your hamstrings are hurting"]),
         (
             "I have a sharp pain in my knee",
-            ["Sharp pain is not normal soreness", "physiotherapist"],
+            ["check your knee: sharp pain is not normal soreness", "physiotherapist"],
         ),
-        ("my ankle is swollen", ["Swelling is a sign of injury"]),
+        ("my ankle is swollen", ["check your ankle: swelling is a sign of injury"]),
     ],
 )
 def test_natural_phrasings_get_seed_based_answers(
