@@ -21,7 +21,9 @@ class RunType(StrEnum):
     TRAIL = "trail"
     RACE = "race"
     FIVE_K = "5k"
+    PARKRUN = "parkrun"
     TEN_K = "10k"
+    TEN_MILER = "ten_miler"
     HALF_MARATHON = "half_marathon"
     MARATHON = "marathon"
     ULTRA = "ultra"
@@ -30,7 +32,9 @@ class RunType(StrEnum):
 # Race names carry their distance, so "I finished a half marathon" needs no number.
 RACE_DISTANCE_KM: dict[RunType, float] = {
     RunType.FIVE_K: 5.0,
+    RunType.PARKRUN: 5.0,
     RunType.TEN_K: 10.0,
+    RunType.TEN_MILER: 10 * KM_PER_MILE,
     RunType.HALF_MARATHON: 21.0975,
     RunType.MARATHON: 42.195,
     RunType.ULTRA: 50.0,

@@ -109,7 +109,7 @@ def training_notes(
     this_week = unit.from_km(load.this_week_km)
     cap = unit.from_km(load.next_week_cap_km)
     notes = [
-        f"You've logged {this_week:.0f} {name} in the last 7 days, so by the 10 percent rule "
+        f"You've logged {_amount(this_week)} {name} in the last 7 days, so by the 10 percent rule "
         f"keep next week to about {cap:.0f} {name}."
     ]
     increase = load.increase
@@ -120,3 +120,8 @@ def training_notes(
         )
     notes.append("Keep about 80 percent of it easy.")
     return tuple(notes)
+
+
+def _amount(value: float) -> str:
+    # A marathon is 26.2 miles, not 26; whole numbers are said without ".0".
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"

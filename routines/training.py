@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from routines.context import RunContext, RunType
+from routines.context import RACE_DISTANCE_KM, RunContext, RunType
 from routines.errors import InvalidContextError
 
 WEEK = timedelta(days=7)
@@ -27,6 +27,9 @@ class RunRecord:
             raise InvalidContextError("a run's time must be timezone-aware")
         # RunContext owns the range checks; building one validates the fields.
         RunContext(distance_km=self.distance_km, duration_s=self.duration_s)
+        if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
+            # "I finished a marathon" has no number, but it still counts in the weekly mileage.
+            object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
 
     def context(self, now: datetime) -> RunContext:
         """Describe this run as seen at `now`."""

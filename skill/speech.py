@@ -26,11 +26,25 @@ RUN_NAMES: dict[RunType, str] = {
     RunType.TRAIL: "trail run",
     RunType.RACE: "race",
     RunType.FIVE_K: "5K",
+    RunType.PARKRUN: "parkrun",
     RunType.TEN_K: "10K",
+    RunType.TEN_MILER: "10 mile race",
     RunType.HALF_MARATHON: "half marathon",
     RunType.MARATHON: "marathon",
     RunType.ULTRA: "ultra",
 }
+
+# Races whose name already says how far they are, so the distance is not said again.
+NAMED_RACES = frozenset(
+    {
+        RunType.FIVE_K,
+        RunType.PARKRUN,
+        RunType.TEN_K,
+        RunType.TEN_MILER,
+        RunType.HALF_MARATHON,
+        RunType.MARATHON,
+    }
+)
 
 TRIAGE_OPENERS: dict[Triage, str] = {
     Triage.URGENT: "Please take this seriously:",
@@ -105,7 +119,7 @@ def format_distance(km: float, unit: DistanceUnit) -> str:
 def describe_run(context: RunContext, unit: DistanceUnit) -> str:
     """Name the run in a few words, e.g. 'your 10 mile long run'."""
     name = RUN_NAMES[context.run_type] if context.run_type else "run"
-    if context.run_type in {RunType.FIVE_K, RunType.TEN_K, RunType.HALF_MARATHON, RunType.MARATHON}:
+    if context.run_type in NAMED_RACES:
         return f"your {name}"
     if context.distance_km is not None:
         return f"your {format_distance(context.distance_km, unit)} {name}"

@@ -221,6 +221,34 @@ def test_mileage_advice_uses_the_logged_weeks(runner: Session) -> None:
     assert "88 percent more than the week before" in speech
 
 
+@pytest.mark.parametrize(
+    ("phrase", "run", "week"),
+    [
+        ("I finished a marathon", "your marathon", "26.2 miles"),
+        ("I finished a half marathon", "your half marathon", "13.1 miles"),
+        ("I ran a 10 miler", "your 10 mile race", "10 miles"),
+        ("I did a ten mile race", "your 10 mile race", "10 miles"),
+        ("I ran a 10k", "your 10K", "6.2 miles"),
+        ("I did a parkrun", "your parkrun", "3.1 miles"),
+        ("I did a park run", "your parkrun", "3.1 miles"),
+        ("I ran a 5k", "your 5K", "3.1 miles"),
+    ],
+)
+def test_named_races_count_in_the_weekly_mileage(
+    runner: Session, phrase: str, run: str, week: str
+) -> None:
+    speech = runner.say(phrase)
+    assert f"Nice work on {run}!" in speech
+    assert f"That makes {week} in the last 7 days" in speech
+
+
+def test_mileage_answer_counts_a_logged_marathon(runner: Session) -> None:
+    runner.say("I finished a marathon")
+    speech = runner.say("how much should I run next week")
+    assert "26.2 miles in the last 7 days" in speech
+    assert "keep next week to about" in speech
+
+
 def test_help_fallback_and_stop(runner: Session) -> None:
     assert "I ran a half marathon" in runner.say("help")
     assert "Sorry, I can't help with that" in runner.say("what's the weather in Paris")

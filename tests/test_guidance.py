@@ -283,6 +283,30 @@ def test_increase_over_ten_percent_is_called_out() -> None:
     assert any("50 percent more" in note for note in notes)
 
 
+@pytest.mark.parametrize(
+    ("run_type", "km"),
+    [
+        (RunType.FIVE_K, 5.0),
+        (RunType.PARKRUN, 5.0),
+        (RunType.TEN_K, 10.0),
+        (RunType.TEN_MILER, 16.09344),
+        (RunType.HALF_MARATHON, 21.0975),
+        (RunType.MARATHON, 42.195),
+    ],
+)
+def test_a_logged_race_without_a_number_counts_its_distance(run_type: RunType, km: float) -> None:
+    # "I finished a marathon" is logged with no distance of its own.
+    race = RunRecord(at=NOW - timedelta(days=1), run_type=run_type)
+    load = training_load([race, _run(3, 10)], NOW)
+    assert load.this_week_km == pytest.approx(km + 10)
+    assert load.runs_this_week == 2
+
+
+def test_a_race_with_its_own_number_keeps_that_number() -> None:
+    race = RunRecord(at=NOW - timedelta(days=1), distance_km=42.5, run_type=RunType.MARATHON)
+    assert training_load([race], NOW).this_week_km == pytest.approx(42.5)
+
+
 def test_runs_must_have_aware_times() -> None:
     with pytest.raises(InvalidContextError):
         RunRecord(at=datetime(2026, 1, 1), distance_km=5)
