@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from routines.context import DistanceUnit, RunContext
@@ -101,23 +102,38 @@ def run_tomorrow_advice(context: RunContext, result: TriageResult) -> str:
 def training_notes(
     load: TrainingLoad | None, unit: DistanceUnit, knowledge: Knowledge | None = None
 ) -> tuple[str, ...]:
-    """Apply the 10% rule to the logged mileage, in the runner's unit."""
+    """Apply the 10% rule to the logged mileage, in the runner's unit; a spike is never a base."""
     knowledge = knowledge or load_knowledge()
-    if load is None or load.this_week_km <= 0:
+    if load is None or load.baseline_km <= 0:
         return tuple(knowledge.tip(tip_id).say for tip_id in RESTATED_BY_NOTES)
     name = "miles" if unit is DistanceUnit.MILES else "kilometres"
-    this_week = unit.from_km(load.this_week_km)
-    cap = unit.from_km(load.next_week_cap_km)
-    notes = [
-        f"You've logged {_amount(this_week)} {name} in the last 7 days, so by the 10 percent rule "
-        f"keep next week to about {cap:.0f} {name}."
-    ]
+    cap = f"about {_cap(unit.from_km(load.next_week_cap_km))} {name}"
+    logged = (
+        f"You've logged {_amount(unit.from_km(load.this_week_km))} {name} in the last 7 days"
+        if load.this_week_km > 0
+        else "You haven't logged a run in the last 7 days"
+    )
     increase = load.increase
     if load.over_ten_percent and increase is not None:
-        notes.append(
-            f"That's {increase * 100:.0f} percent more than the week before, over the 10 percent "
-            "rule: ease off a little so your body can adapt."
+        # The run-tomorrow answer reads the second note on its own, so it carries the cap too.
+        reference = (
+            "the week before"
+            if load.reference_km == load.last_week_km
+            else f"your last normal week of {_amount(unit.from_km(load.reference_km))} {name}"
         )
+        notes = [
+            f"{logged}.",
+            f"That's {increase * 100:.0f} percent more than {reference}, over the 10 percent "
+            f"rule. Don't build on it: ease back to {cap} next week so your body can adapt.",
+        ]
+    elif load.baseline_km != load.this_week_km:
+        baseline = _amount(unit.from_km(load.baseline_km))
+        notes = [
+            f"{logged}. Your last normal week was {baseline} {name}, so by the 10 percent rule "
+            f"keep next week to {cap}."
+        ]
+    else:
+        notes = [f"{logged}, so by the 10 percent rule keep next week to {cap}."]
     notes.append("Keep about 80 percent of it easy.")
     return tuple(notes)
 
@@ -125,3 +141,10 @@ def training_notes(
 def _amount(value: float) -> str:
     # A marathon is 26.2 miles, not 26; whole numbers are said without ".0".
     return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def _cap(value: float) -> str:
+    # Rounded down, so the number said is never more than the rule allows (17.6 -> "17").
+    if value >= 5:
+        return f"{math.floor(value + 1e-9)}"
+    return _amount(math.floor(value * 10 + 1e-9) / 10)

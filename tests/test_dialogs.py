@@ -217,8 +217,9 @@ def test_mileage_advice_uses_the_logged_weeks(runner: Session) -> None:
         runner.send(intent("LogRunIntent", now - timedelta(days=days), slots, user_id="runner-1"))
     speech = runner.say("how much should I run next week")
     assert "30 miles in the last 7 days" in speech
-    assert "about 33 miles" in speech
     assert "88 percent more than the week before" in speech
+    # 30 is a spike over 16, so next week grows from 16 (17.6), never from 30 (33).
+    assert "about 17 miles" in speech and "33" not in speech
 
 
 @pytest.mark.parametrize(
@@ -246,7 +247,8 @@ def test_mileage_answer_counts_a_logged_marathon(runner: Session) -> None:
     runner.say("I finished a marathon")
     speech = runner.say("how much should I run next week")
     assert "26.2 miles in the last 7 days" in speech
-    assert "keep next week to about" in speech
+    # 26.2 miles plus 10 percent is 28.8: the spoken cap rounds down, never above the rule.
+    assert "keep next week to about 28 miles" in speech
 
 
 def test_help_fallback_and_stop(runner: Session) -> None:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routines import (
     BodyArea,
@@ -16,6 +18,7 @@ from routines import (
     RunRecord,
     RunType,
     Timing,
+    TrainingLoad,
     Triage,
     build_plan,
     load_knowledge,
@@ -24,6 +27,7 @@ from routines import (
 )
 from routines.context import DistanceUnit
 from routines.knowledge import parse_knowledge
+from routines.training import next_week_cap_km
 
 # Each claim of the two articles, the tip that carries it, and a phrase the tip must say.
 ARTICLE_CLAIMS: dict[str, list[tuple[str, str]]] = {
@@ -262,13 +266,97 @@ def _run(days_ago: float, km: float) -> RunRecord:
     return RunRecord(at=NOW - timedelta(days=days_ago), distance_km=km)
 
 
-def test_training_load_sums_the_last_two_weeks() -> None:
-    load = training_load([_run(1, 10), _run(3, 10), _run(8, 15), _run(20, 50)], NOW)
+def test_training_load_sums_each_of_the_last_four_weeks() -> None:
+    load = training_load([_run(1, 10), _run(3, 10), _run(8, 15), _run(20, 50), _run(30, 9)], NOW)
     assert load.this_week_km == 20
     assert load.last_week_km == 15
+    assert load.earlier_weeks_km == (50, 0)
     assert load.runs_this_week == 2
-    assert load.next_week_cap_km == pytest.approx(22)
     assert load.over_ten_percent
+    # 20 is a spike over 15, so next week grows from 15, not from the spike.
+    assert load.next_week_cap_km == pytest.approx(16.5)
+
+
+# Week pairs (the week before, the last 7 days) in km, and the cap worked out by hand: 10% over
+# the latest week that kept to the rule, so a spike week never becomes the base for more.
+@pytest.mark.parametrize(
+    ("last_week", "this_week", "cap"),
+    [
+        (20, 20, 22),  # steady: 20 * 1.1
+        (20, 22, 24.2),  # exactly 10% more is within the rule: 22 * 1.1
+        (20, 22.5, 22),  # 12.5% more is a spike: back to 20 * 1.1
+        (20, 30, 22),  # the example: 30 after 20 allows 22 next week, not 33
+        (16, 30, 17.6),  # 88% more: 16 * 1.1
+        (10, 42.195, 11),  # a marathon on top of a 10 km week
+        (30, 20, 22),  # a lighter week is within the rule: 20 * 1.1
+        (0, 30, 33),  # nothing logged the week before: this week is all we know
+        (30, 0, 33),  # nothing logged this week: last week is the latest normal one
+        (0, 0, 0),
+    ],
+)
+def test_ten_percent_rule_never_compounds_a_spike(
+    last_week: float, this_week: float, cap: float
+) -> None:
+    load = TrainingLoad(this_week_km=this_week, last_week_km=last_week, runs_this_week=1)
+    assert load.next_week_cap_km == pytest.approx(cap)
+    if load.over_ten_percent:
+        assert load.next_week_cap_km <= this_week, "after a spike, hold or reduce"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "cap"),
+    [
+        ((20, 30, 30), 22),  # holding a spike does not make it normal
+        ((20, 30, 21), 23.1),  # back within 10% of 20: 21 is the new normal week
+        ((20, 22, 24.2), 26.62),  # steady 10% growth compounds, as the rule allows
+        ((20, 30, 33, 36), 22),  # a run of spikes all grow from the last normal week
+        ((20, 0, 21), 23.1),  # a week with nothing logged is no evidence either way
+    ],
+)
+def test_ten_percent_rule_grows_from_the_last_normal_week(
+    weeks: tuple[float, ...], cap: float
+) -> None:
+    assert next_week_cap_km(weeks) == pytest.approx(cap)
+
+
+@given(
+    st.lists(
+        st.floats(min_value=0, max_value=300, allow_nan=False) | st.just(0.0),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_ten_percent_cap_after_a_spike_holds_or_reduces(weeks: list[float]) -> None:
+    *earlier, last_week, this_week = weeks
+    load = TrainingLoad(this_week, last_week, 1, tuple(reversed(earlier)))
+    if this_week > 0:
+        assert load.next_week_cap_km <= this_week * 1.1 + 1e-9
+    if load.over_ten_percent:
+        assert load.next_week_cap_km <= this_week
+
+
+def test_ten_percent_notes_after_a_spike_say_hold_with_the_capped_number() -> None:
+    load = training_load([_run(1, 30 * 1.609344), _run(9, 20 * 1.609344)], NOW)
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.MILES).training_notes
+    assert notes[0] == "You've logged 30 miles in the last 7 days."
+    # The "should I run tomorrow" answer reads this second note on its own.
+    assert notes[1].startswith("That's 50 percent more than the week before")
+    assert "ease back to about 22 miles next week" in notes[1]
+    assert "33" not in " ".join(notes)
+
+
+def test_ten_percent_notes_after_a_held_spike_name_the_last_normal_week() -> None:
+    runs = [_run(1, 30), _run(9, 30), _run(16, 20)]
+    notes = build_plan(RunContext(), training_load(runs, NOW), unit=DistanceUnit.KILOMETERS)
+    text = " ".join(notes.training_notes)
+    assert "50 percent more than your last normal week of 20 kilometres" in text
+    assert "about 22 kilometres" in text
+
+
+def test_spoken_cap_is_rounded_down_so_it_never_exceeds_the_rule() -> None:
+    load = training_load([_run(1, 16 * 1.609344)], NOW)  # 16 miles: the rule allows 17.6
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.MILES).training_notes
+    assert "about 17 miles" in notes[0]
 
 
 def test_ten_percent_advice_uses_the_runners_numbers() -> None:
