@@ -131,6 +131,37 @@ def test_very_sore_rating_means_rest(runner: Session) -> None:
     assert "Not tomorrow" in runner.say("should I run tomorrow")
 
 
+@pytest.mark.parametrize(
+    ("phrase", "level"),
+    [
+        ("my soreness is 8 out of 10", 8),
+        ("my soreness is eight out of ten", 8),
+        ("my soreness is an eight", 8),
+        ("it's an eight", 8),
+        ("it's a 7", 7),
+        ("eight", 8),
+        ("10", 10),
+        ("I'm a 7", 7),
+        ("I'm a seven out of ten", 7),
+        ("7 out of 10", 7),
+        ("I'm a 6", 6),
+        ("it's a six", 6),
+        ("my soreness is a 3", 3),
+    ],
+)
+def test_soreness_level_in_any_form_drives_the_answer(
+    runner: Session, phrase: str, level: int
+) -> None:
+    speech = runner.say(phrase)
+    very_sore = level >= 7  # VERY_SORE_LEVEL: rest
+    assert ("You're very sore" in speech) is very_sore, speech
+    card = runner.card["content"]
+    assert (f"you rate your soreness {level} out of 10" in card) is very_sore
+    # Contrast therapy is for soreness of 5 and up, so it shows the level was read, not guessed.
+    assert ("contrast therapy" in card) is (level >= 5)
+    assert ("Not tomorrow" in runner.say("should I run tomorrow")) is very_sore
+
+
 def test_soreness_rating_out_of_range_is_refused(runner: Session) -> None:
     assert "whole number from 0 to 10" in runner.say("my soreness is fifteen")
 
