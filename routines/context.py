@@ -41,6 +41,11 @@ RACE_DISTANCE_KM: dict[RunType, float] = {
 }
 
 LONG_RUN_TYPES = frozenset({RunType.LONG, RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA})
+# A half marathon or longer, by name or distance, earns a day of rest after it.
+LONG_RACE_TYPES = frozenset({RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA})
+LONG_RACE_KM = RACE_DISTANCE_KM[RunType.HALF_MARATHON]
+# "Right now" and "within 30 minutes" only make sense this soon after the run.
+FRESH_RUN_HOURS = 3.0
 
 
 class BodyArea(StrEnum):
@@ -116,6 +121,18 @@ class RunContext:
             or (self.distance_km is not None and self.distance_km >= LONG_RUN_KM)
             or (self.duration_s is not None and self.duration_s >= LONG_RUN_SECONDS)
         )
+
+    @property
+    def is_long_race(self) -> bool:
+        """Tell whether this was a half marathon or longer."""
+        return self.run_type in LONG_RACE_TYPES or (
+            self.distance_km is not None and self.distance_km >= LONG_RACE_KM
+        )
+
+    @property
+    def just_finished(self) -> bool:
+        """Tell whether the run ended a few hours ago at most (or its time is unknown)."""
+        return self.hours_since_run is None or self.hours_since_run < FRESH_RUN_HOURS
 
     @property
     def is_hard_run(self) -> bool:

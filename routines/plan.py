@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from routines.context import DistanceUnit, RunContext
 from routines.knowledge import Disagreement, Knowledge, Timing, Tip, load_knowledge
@@ -15,6 +16,7 @@ TIMING_ORDER = tuple(Timing)
 TIMING_TITLES: dict[Timing, str] = {
     Timing.NOW: "Now",
     Timing.WITHIN_30_MIN: "Within 30 minutes",
+    Timing.TODAY: "Today",
     Timing.TONIGHT: "Tonight",
     Timing.TOMORROW: "Tomorrow",
     Timing.TRAINING: "Training",
@@ -34,6 +36,47 @@ RUN_TOMORROW_AFTER_HARD = (
     "Make tomorrow easy: active recovery like an easy walk or bike ride, or a short easy run "
     "if your legs feel good."
 )
+# Both articles: rest days, or low-impact active recovery, rather than another run.
+RUN_TOMORROW_AFTER_LONG_RACE = (
+    "After a race that long, give your legs a rest day or active recovery, like an easy walk, "
+    "bike ride or swim, rather than a run."
+)
+# Past this, the plan is for the day after the run: what was "tomorrow" becomes "today".
+NEXT_DAY_HOURS = 12.0
+DAYS_LATER_HOURS = 36.0
+
+
+class Stage(StrEnum):
+    """How long ago the run was, as far as the plan is concerned."""
+
+    JUST_FINISHED = "just_finished"
+    LATER_THAT_DAY = "later_that_day"
+    NEXT_DAY = "next_day"
+    DAYS_LATER = "days_later"
+
+
+def stage_of(context: RunContext) -> Stage:
+    """Place the request in time relative to the run: unknown times count as just finished."""
+    hours = context.hours_since_run
+    if hours is None or context.just_finished:
+        return Stage.JUST_FINISHED
+    if hours < NEXT_DAY_HOURS:
+        return Stage.LATER_THAT_DAY
+    return Stage.NEXT_DAY if hours < DAYS_LATER_HOURS else Stage.DAYS_LATER
+
+
+def timing_for(tip: Tip, stage: Stage, result: TriageResult) -> Timing:
+    """Say when a tip belongs, given how long ago the run was."""
+    if stage is Stage.JUST_FINISHED or tip.when in (Timing.TONIGHT, Timing.TRAINING):
+        return tip.when
+    if tip.when is Timing.NOW and result.needs_professional:
+        # A red flag is "now" at any hour.
+        return Timing.NOW
+    if tip.when is Timing.TOMORROW and stage is Stage.LATER_THAT_DAY:
+        return Timing.TOMORROW
+    # "Now" and "within 30 minutes" have passed (their right-after-only tips are already left
+    # out), and by the next day "tomorrow" has come: all of it is for today.
+    return Timing.TODAY
 
 
 @dataclass(frozen=True)
@@ -55,6 +98,7 @@ class RecoveryPlan:
     training_notes: tuple[str, ...]
     disagreements: tuple[Disagreement, ...] = field(default_factory=tuple)
     professional_advice: str | None = None
+    stage: Stage = Stage.JUST_FINISHED
 
     def at(self, timing: Timing) -> tuple[Tip, ...]:
         """Return the plan's tips for one moment."""
@@ -70,30 +114,39 @@ def build_plan(
     """Build the recovery plan for a run: triage, ordered steps and training advice."""
     knowledge = knowledge or load_knowledge()
     result = triage(context)
-    chosen = [
-        tip
-        for tip in knowledge.tips
-        if tip.applies_to(context, result.level) and tip.id not in RESTATED_BY_NOTES
-    ]
-    chosen.sort(
-        key=lambda tip: (TIMING_ORDER.index(tip.when), not (tip.areas & context.sore_areas))
+    stage = stage_of(context)
+    steps = sorted(
+        (
+            PlanStep(timing_for(tip, stage, result), tip)
+            for tip in knowledge.tips
+            if tip.applies_to(context, result.level) and tip.id not in RESTATED_BY_NOTES
+        ),
+        # Sore areas first; then what was planned for this moment before what carries over
+        # from earlier (on the day after a marathon, rest before the day-long water and food).
+        key=lambda step: (
+            TIMING_ORDER.index(step.timing),
+            not (step.tip.areas & context.sore_areas),
+            -TIMING_ORDER.index(step.tip.when),
+        ),
     )
-    steps = tuple(PlanStep(tip.when, tip) for tip in chosen)
-    topics = {tip.topic for tip in chosen}
+    topics = {step.tip.topic for step in steps}
     disagreements = tuple(d for d in knowledge.disagreements if d.topic in topics)
     return RecoveryPlan(
         context=context,
         triage=result,
-        steps=steps,
+        steps=tuple(steps),
         run_tomorrow=run_tomorrow_advice(context, result),
         training_notes=training_notes(load, unit, knowledge),
         disagreements=disagreements,
         professional_advice=knowledge.professional_advice if result.needs_professional else None,
+        stage=stage,
     )
 
 
 def run_tomorrow_advice(context: RunContext, result: TriageResult) -> str:
     """Say whether to run tomorrow, from the triage and how hard the run was."""
+    if result.level is Triage.NORMAL and context.is_long_race:
+        return RUN_TOMORROW_AFTER_LONG_RACE
     if result.level is Triage.NORMAL and context.is_hard_run:
         return RUN_TOMORROW_AFTER_HARD
     return RUN_TOMORROW[result.level]

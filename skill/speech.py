@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
 from routines.context import DistanceUnit, RunType
-from routines.plan import TIMING_TITLES
+from routines.plan import TIMING_TITLES, Stage
 
 WANT_MORE = "Want to hear more?"
 ANYTHING_ELSE = "What else can I help with?"
@@ -45,6 +45,9 @@ NAMED_RACES = frozenset(
         RunType.MARATHON,
     }
 )
+
+# How the first part of a plan is introduced.
+LEAD_LABELS: dict[Timing, str] = {Timing.NOW: "Right now:", Timing.TODAY: "Today:"}
 
 TRIAGE_OPENERS: dict[Triage, str] = {
     Triage.URGENT: "Please take this seriously:",
@@ -139,10 +142,12 @@ def plan_reply(
     has_run = (
         context.distance_km is not None or context.duration_s is not None or bool(context.run_type)
     )
-    intro = (
-        f"Here's your recovery after {describe_run(context, unit)}."
-        if has_run
-        else "Here's how to recover after a run."
+    intro = _intro(plan, unit) if has_run else "Here's how to recover after a run."
+    # Within a few hours of the run the plan starts "right now"; later it starts "today".
+    lead = (
+        Timing.NOW
+        if plan.triage.needs_professional or plan.stage is Stage.JUST_FINISHED
+        else Timing.TODAY
     )
     opener = TRIAGE_OPENERS[plan.triage.level]
     parts: list[str] = []
@@ -155,14 +160,18 @@ def plan_reply(
         first = " ".join([*parts, *(tip.say for tip in now[:spoken_now])])
         first = f"{first} {plan.professional_advice}" if plan.professional_advice else first
     else:
+        now = plan.at(lead)
         spoken_now = TIPS_PER_CHUNK
-        first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:spoken_now])])
+        heading = [LEAD_LABELS[lead]] if now else []
+        first = " ".join([intro, *parts, *heading, *(tip.say for tip in now[:spoken_now])])
     leftover_now = now[spoken_now:]
     offers = offers or {}
     rest: list[Part | str] = []
     for start in range(0, len(leftover_now), TIPS_PER_CHUNK):
         rest.append(" ".join(tip.say for tip in leftover_now[start : start + TIPS_PER_CHUNK]))
-    for timing in (Timing.WITHIN_30_MIN, Timing.TONIGHT, Timing.TOMORROW):
+    for timing in (Timing.WITHIN_30_MIN, Timing.TODAY, Timing.TONIGHT, Timing.TOMORROW):
+        if timing is lead:
+            continue
         tips = plan.at(timing)
         for start in range(0, len(tips), TIPS_PER_CHUNK):
             chunk = tips[start : start + TIPS_PER_CHUNK]
@@ -180,6 +189,18 @@ def plan_reply(
         card_title=CARD_TITLE,
         card_text=plan_card(plan, knowledge, unit),
     )
+
+
+def _intro(plan: RecoveryPlan, unit: DistanceUnit) -> str:
+    run = describe_run(plan.context, unit)
+    hours = plan.context.hours_since_run or 0.0
+    if plan.stage is Stage.LATER_THAT_DAY:
+        return f"Here's the rest of your recovery after {run}."
+    if plan.stage is Stage.NEXT_DAY:
+        return f"Here's your recovery the day after {run}."
+    if plan.stage is Stage.DAYS_LATER:
+        return f"Here's your recovery {max(2, round(hours / 24))} days after {run}."
+    return f"Here's your recovery after {run}."
 
 
 def plan_card(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> str:

@@ -98,6 +98,50 @@ def test_run_type_in_the_question_is_used_when_nothing_is_logged(runner: Session
     assert "your marathon" in runner.say("how do I recover after a marathon")
 
 
+def _log_run(runner: Session, at: datetime, phrase_slots: dict[str, Any]) -> None:
+    runner.send(intent("LogRunIntent", at, phrase_slots, user_id="runner-1"))
+
+
+# Hours between the logged run and "how should I recover", what the plan starts with, and
+# whether the right-after steps (cool-down, 30-minute snack) are in it at all.
+@pytest.mark.parametrize(
+    ("hours", "opening", "right_after"),
+    [
+        (0.25, "Here's your recovery after your 10 mile run. Right now:", True),
+        (2, "Here's your recovery after your 10 mile run. Right now:", True),
+        (5, "Here's the rest of your recovery after your 10 mile run. Today:", False),
+        (20, "Here's your recovery the day after your 10 mile run. Today:", False),
+        (50, "Here's your recovery 2 days after your 10 mile run. Today:", False),
+    ],
+)
+def test_plan_speaks_for_the_time_since_the_run(
+    runner: Session, hours: float, opening: str, right_after: bool
+) -> None:
+    slots = {
+        "distance": {"name": "distance", "value": "10"},
+        "unit": resolved_slot("unit", "miles", "mi"),
+    }
+    _log_run(runner, datetime.now(UTC) - timedelta(hours=hours), slots)
+    speech = runner.say("how should I recover")
+    assert speech.startswith(opening)
+    card = runner.card["content"]
+    assert ("Within 30 minutes" in card) is right_after
+    assert ("cool-down" in card) is right_after
+    assert ("Now" in card.splitlines()) is right_after
+
+
+def test_the_day_after_a_marathon_starts_with_rest(runner: Session) -> None:
+    slots = {"runType": resolved_slot("runType", "marathon", "marathon")}
+    _log_run(runner, datetime.now(UTC) - timedelta(hours=22), slots)
+    speech = runner.say("how should I recover")
+    assert speech.startswith("Here's your recovery the day after your marathon. Today:")
+    assert "rest" in speech and "low impact like walking or swimming" in speech
+    assert "active recovery" in speech
+    assert "Right now" not in speech
+    rest = " ".join(runner.say("yes") for _ in range(4))
+    assert "nap" in rest
+
+
 def test_run_without_a_distance_is_asked_for(runner: Session) -> None:
     runner.send(intent("LogRunIntent", datetime.now(UTC), user_id="runner-1"))
     speech = plain_text(runner.last["response"]["outputSpeech"]["ssml"])

@@ -27,6 +27,7 @@ from routines import (
 )
 from routines.context import DistanceUnit
 from routines.knowledge import parse_knowledge
+from routines.plan import Stage
 from routines.training import next_week_cap_km
 
 # Each claim of the two articles, the tip that carries it, and a phrase the tip must say.
@@ -49,6 +50,8 @@ ARTICLE_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ("rest_day_low_impact", "walking or"),
         ("rest_day_low_impact", "swimming"),
         ("weekly_rest_days", "rest days"),
+        ("rest_after_long_race", "the rest it needs"),
+        ("rest_after_long_race", "time to recover"),
         ("otc_pain_relief", "ibuprofen or acetaminophen"),
         ("otc_pain_relief", "recommended dose"),
         ("gradual_increase", "gradually"),
@@ -255,6 +258,87 @@ def test_plan_names_the_disagreement_when_it_gives_ice_or_heat() -> None:
     plan = build_plan(RunContext(soreness=5))
     assert "ice_vs_heat" in [d.id for d in plan.disagreements]
     assert build_plan(RunContext(soreness=0)).disagreements == ()
+
+
+# --- time since the run ----------------------------------------------------------------------
+
+N, W, D, TN, TM, TR = (
+    Timing.NOW,
+    Timing.WITHIN_30_MIN,
+    Timing.TODAY,
+    Timing.TONIGHT,
+    Timing.TOMORROW,
+    Timing.TRAINING,
+)
+
+
+# Hours since a 10 km run (None: no run time known, as when nothing is logged), the plan's
+# stage, and the moments its steps fall in, in order.
+@pytest.mark.parametrize(
+    ("hours", "stage", "timings"),
+    [
+        (None, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (0, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (0.5, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (2.9, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (3, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (8, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (11.9, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (12, Stage.NEXT_DAY, [D, TN, TR]),
+        (24, Stage.NEXT_DAY, [D, TN, TR]),
+        (35.9, Stage.NEXT_DAY, [D, TN, TR]),
+        (36, Stage.DAYS_LATER, [D, TN, TR]),
+        (60, Stage.DAYS_LATER, [D, TN, TR]),
+    ],
+)
+def test_plan_follows_the_time_since_the_run(
+    hours: float | None, stage: Stage, timings: list[Timing]
+) -> None:
+    plan = build_plan(RunContext(distance_km=10, soreness=5, hours_since_run=hours))
+    assert plan.stage is stage
+    assert list(dict.fromkeys(step.timing for step in plan.steps)) == timings
+    tips = {step.tip.id: step.timing for step in plan.steps}
+    right_after = {"cool_down_stretches", "ice_tender_spots", "refuel_carbs_protein"}
+    if stage is Stage.JUST_FINISHED:
+        assert right_after <= set(tips)
+        assert tips["active_recovery"] is TM
+    else:
+        # The cool-down, ice on a fresh spot and the 30-minute snack are only for right after.
+        assert not right_after & set(tips)
+        # Water and food still matter all day.
+        assert tips["hydrate"] is D and tips["fuel_carbs_protein_fats"] is D
+        assert tips["active_recovery"] is (TM if stage is Stage.LATER_THAT_DAY else D)
+
+
+@pytest.mark.parametrize("run_type", [RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA])
+def test_the_day_after_a_long_race_is_about_rest_and_sleep(run_type: RunType) -> None:
+    plan = build_plan(RunContext(run_type=run_type, hours_since_run=20))
+    today = _ids(plan.at(Timing.TODAY))
+    # What was planned for the day after leads, before what carries over from the run itself.
+    assert today[:2] == ["rest_after_long_race", "active_recovery"]
+    assert "sleep_routine_naps" in today
+    assert "sleep_minute_per_mile" in _ids(plan.at(Timing.TONIGHT))
+    assert "rest" in plan.run_tomorrow and "short easy run" not in plan.run_tomorrow
+
+
+def test_rest_after_a_long_race_is_planned_for_tomorrow_right_after_it() -> None:
+    plan = build_plan(RunContext(run_type=RunType.MARATHON, hours_since_run=0.5))
+    assert _ids(plan.at(Timing.TOMORROW))[:2] == ["rest_after_long_race", "active_recovery"]
+    assert "rest_after_long_race" not in _ids(
+        t.tip for t in build_plan(RunContext(distance_km=10)).steps
+    )
+
+
+def test_a_half_marathon_distance_counts_as_a_long_race() -> None:
+    assert RunContext(distance_km=21.1).is_long_race
+    assert not RunContext(distance_km=20).is_long_race
+    assert not RunContext(run_type=RunType.TEN_MILER).is_long_race
+
+
+def test_red_flags_stay_first_whenever_they_are_reported() -> None:
+    plan = build_plan(RunContext(pain_flags=frozenset({PainFlag.SHARP}), hours_since_run=30))
+    assert plan.steps[0].tip.id == "dont_push_through"
+    assert plan.steps[0].timing is Timing.NOW
 
 
 # --- training load and the 10% rule ---------------------------------------------------------
