@@ -54,10 +54,14 @@ class Tip:
     long_race: bool = False
     right_after_run: bool = False
     areas: frozenset[BodyArea] = field(default_factory=frozenset)
+    # Short verbatim excerpts from the source article that support what the tip says.
+    quotes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.say.strip():
             raise KnowledgeError(f"tip {self.id!r}: 'say' is empty")
+        if any(not quote.strip() for quote in self.quotes):
+            raise KnowledgeError(f"tip {self.id!r}: empty quote")
         if not 0 <= self.min_soreness <= self.max_soreness <= 10:
             raise KnowledgeError(f"tip {self.id!r}: soreness bounds must satisfy 0<=min<=max<=10")
 
@@ -176,9 +180,18 @@ def _parse_tip(raw: Mapping[str, Any]) -> Tip:
             long_race=bool(applies.get("long_race", False)),
             right_after_run=bool(applies.get("right_after_run", False)),
             areas=_enum_set(BodyArea, raw.get("areas"), frozenset()),
+            quotes=_quotes(tip_id, raw.get("quotes")),
         )
     except (KeyError, ValueError) as exc:
         raise KnowledgeError(f"tip {tip_id!r}: {exc}") from exc
+
+
+def _quotes(tip_id: str, raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(quote, str) for quote in raw):
+        raise KnowledgeError(f"tip {tip_id!r}: quotes must be a list of strings")
+    return tuple(_text(quote) for quote in raw)
 
 
 def _enum_set(

@@ -501,9 +501,18 @@ BASE: dict[str, Any] = {
         ({"tips": [{**BASE["tips"][0], "applies": {"colour": "red"}}]}, "unknown condition"),
         ({"tips": [{**BASE["tips"][0], "when": "someday"}]}, "someday"),
         ({"tips": [{**BASE["tips"][0], "say": "  "}]}, "empty"),
+        ({"tips": [{**BASE["tips"][0], "quotes": "Hi."}]}, "quotes must be a list"),
+        ({"tips": [{**BASE["tips"][0], "quotes": ["Hi.", " "]}]}, "empty quote"),
         ({"professional_advice": None, "sources": None}, "malformed"),
     ],
 )
 def test_malformed_guidance_data_is_refused(change: dict[str, Any], message: str) -> None:
     with pytest.raises(KnowledgeError, match=message):
         parse_knowledge({**BASE, **change})
+
+
+def test_quotes_are_read_with_their_whitespace_collapsed() -> None:
+    tip = {**BASE["tips"][0], "quotes": ["Hi  there,\n friend.", "Bye."]}
+    knowledge = parse_knowledge({**BASE, "tips": [tip]})
+    assert knowledge.tip("t").quotes == ("Hi there, friend.", "Bye.")
+    assert parse_knowledge(BASE).tip("t").quotes == ()
