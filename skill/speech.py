@@ -143,12 +143,8 @@ def plan_reply(
         context.distance_km is not None or context.duration_s is not None or bool(context.run_type)
     )
     intro = _intro(plan, unit) if has_run else "Here's how to recover after a run."
-    # Within a few hours of the run the plan starts "right now"; later it starts "today".
-    lead = (
-        Timing.NOW
-        if plan.triage.needs_professional or plan.stage is Stage.JUST_FINISHED
-        else Timing.TODAY
-    )
+    # The moment the first part speaks for; only a plan without red flags moves it to "today".
+    lead = Timing.NOW
     opener = TRIAGE_OPENERS[plan.triage.level]
     parts: list[str] = []
     if opener:
@@ -160,6 +156,8 @@ def plan_reply(
         first = " ".join([*parts, *(tip.say for tip in now[:spoken_now])])
         first = f"{first} {plan.professional_advice}" if plan.professional_advice else first
     else:
+        # Within a few hours of the run the plan starts "right now"; later it starts "today".
+        lead = Timing.NOW if plan.stage is Stage.JUST_FINISHED else Timing.TODAY
         now = plan.at(lead)
         spoken_now = TIPS_PER_CHUNK
         heading = [LEAD_LABELS[lead]] if now else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,8 +14,11 @@ from flask.testing import FlaskClient
 from skill_support import Session
 from ssml import check_ssml
 
+from routines import PainFlag, RunContext, RunType, Timing, build_plan, load_knowledge
+from routines.context import DistanceUnit
 from skill.conversation import plain_text
 from skill.settings import Settings
+from skill.speech import plan_reply
 from skill.web import create_app
 
 
@@ -140,6 +144,27 @@ def test_the_day_after_a_marathon_starts_with_rest(runner: Session) -> None:
     assert "Right now" not in speech
     rest = " ".join(runner.say("yes") for _ in range(4))
     assert "nap" in rest
+
+
+@pytest.mark.parametrize("hours", [None, 1, 5, 20, 50])
+@pytest.mark.parametrize(
+    "context",
+    [
+        RunContext(run_type=RunType.MARATHON, soreness=5),
+        RunContext(distance_km=8, soreness=8),
+        RunContext(distance_km=8, pain_flags=frozenset({PainFlag.SHARP})),
+    ],
+    ids=["marathon", "very_sore", "sharp_pain"],
+)
+def test_every_step_of_a_plan_is_spoken_or_queued(context: RunContext, hours: float | None) -> None:
+    # The spoken plan moves with the time since the run; no step may fall between the moments.
+    plan = build_plan(replace(context, hours_since_run=hours))
+    reply = plan_reply(plan, load_knowledge(), DistanceUnit.MILES)
+    said = " ".join([reply.speech, *(part.text for part in reply.parts)])
+    for step in plan.steps:
+        if step.timing is not Timing.TRAINING:
+            assert step.tip.say in said, step.tip.id
+    assert ("Right now:" in said) is (hours in (None, 1) and not plan.triage.needs_professional)
 
 
 def test_run_without_a_distance_is_asked_for(runner: Session) -> None:
