@@ -21,7 +21,9 @@ class RunType(StrEnum):
     TRAIL = "trail"
     RACE = "race"
     FIVE_K = "5k"
+    PARKRUN = "parkrun"
     TEN_K = "10k"
+    TEN_MILER = "ten_miler"
     HALF_MARATHON = "half_marathon"
     MARATHON = "marathon"
     ULTRA = "ultra"
@@ -30,13 +32,20 @@ class RunType(StrEnum):
 # Race names carry their distance, so "I finished a half marathon" needs no number.
 RACE_DISTANCE_KM: dict[RunType, float] = {
     RunType.FIVE_K: 5.0,
+    RunType.PARKRUN: 5.0,
     RunType.TEN_K: 10.0,
+    RunType.TEN_MILER: 10 * KM_PER_MILE,
     RunType.HALF_MARATHON: 21.0975,
     RunType.MARATHON: 42.195,
     RunType.ULTRA: 50.0,
 }
 
 LONG_RUN_TYPES = frozenset({RunType.LONG, RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA})
+# A half marathon or longer, by name or distance, earns a day of rest after it.
+LONG_RACE_TYPES = frozenset({RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA})
+LONG_RACE_KM = RACE_DISTANCE_KM[RunType.HALF_MARATHON]
+# "Right now" and "within 30 minutes" only make sense this soon after the run.
+FRESH_RUN_HOURS = 3.0
 
 
 class BodyArea(StrEnum):
@@ -141,6 +150,18 @@ class RunContext:
             or (self.distance_km is not None and self.distance_km >= LONG_RUN_KM)
             or (self.duration_s is not None and self.duration_s >= LONG_RUN_SECONDS)
         )
+
+    @property
+    def is_long_race(self) -> bool:
+        """Tell whether this was a half marathon or longer."""
+        return self.run_type in LONG_RACE_TYPES or (
+            self.distance_km is not None and self.distance_km >= LONG_RACE_KM
+        )
+
+    @property
+    def just_finished(self) -> bool:
+        """Tell whether the run ended a few hours ago at most (or its time is unknown)."""
+        return self.hours_since_run is None or self.hours_since_run < FRESH_RUN_HOURS
 
     @property
     def is_hard_run(self) -> bool:

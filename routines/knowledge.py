@@ -23,6 +23,7 @@ DEFAULT_TRIAGE = frozenset({Triage.NORMAL, Triage.VERY_SORE})
 class Timing(StrEnum):
     NOW = "now"
     WITHIN_30_MIN = "within_30_min"
+    TODAY = "today"
     TONIGHT = "tonight"
     TOMORROW = "tomorrow"
     TRAINING = "training"
@@ -50,11 +51,17 @@ class Tip:
     min_soreness: int = 0
     max_soreness: int = 10
     long_run: bool = False
+    long_race: bool = False
+    right_after_run: bool = False
     areas: frozenset[BodyArea] = field(default_factory=frozenset)
+    # Short verbatim excerpts from the source article that support what the tip says.
+    quotes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.say.strip():
             raise KnowledgeError(f"tip {self.id!r}: 'say' is empty")
+        if any(not quote.strip() for quote in self.quotes):
+            raise KnowledgeError(f"tip {self.id!r}: empty quote")
         if not 0 <= self.min_soreness <= self.max_soreness <= 10:
             raise KnowledgeError(f"tip {self.id!r}: soreness bounds must satisfy 0<=min<=max<=10")
 
@@ -65,6 +72,8 @@ class Tip:
             level in self.triage
             and self.min_soreness <= soreness <= self.max_soreness
             and (context.is_long_run or not self.long_run)
+            and (context.is_long_race or not self.long_race)
+            and (context.just_finished or not self.right_after_run)
         )
 
 
@@ -146,7 +155,15 @@ def load_knowledge() -> Knowledge:
 def _parse_tip(raw: Mapping[str, Any]) -> Tip:
     tip_id = str(raw.get("id", "?"))
     applies: Mapping[str, Any] = raw.get("applies") or {}
-    unknown = set(applies) - {"triage", "min_soreness", "max_soreness", "long_run"}
+    conditions = {
+        "triage",
+        "min_soreness",
+        "max_soreness",
+        "long_run",
+        "long_race",
+        "right_after_run",
+    }
+    unknown = set(applies) - conditions
     if unknown:
         raise KnowledgeError(f"tip {tip_id!r}: unknown condition(s) {sorted(unknown)}")
     try:
@@ -160,10 +177,21 @@ def _parse_tip(raw: Mapping[str, Any]) -> Tip:
             min_soreness=int(applies.get("min_soreness", 0)),
             max_soreness=int(applies.get("max_soreness", 10)),
             long_run=bool(applies.get("long_run", False)),
+            long_race=bool(applies.get("long_race", False)),
+            right_after_run=bool(applies.get("right_after_run", False)),
             areas=_enum_set(BodyArea, raw.get("areas"), frozenset()),
+            quotes=_quotes(tip_id, raw.get("quotes")),
         )
     except (KeyError, ValueError) as exc:
         raise KnowledgeError(f"tip {tip_id!r}: {exc}") from exc
+
+
+def _quotes(tip_id: str, raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(quote, str) for quote in raw):
+        raise KnowledgeError(f"tip {tip_id!r}: quotes must be a list of strings")
+    return tuple(_text(quote) for quote in raw)
 
 
 def _enum_set(

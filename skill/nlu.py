@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from skill.errors import SkillError
-from skill.numbers import TENS, UNITS, format_number, parse_duration, parse_number
+from skill.numbers import (
+    ARTICLES,
+    TENS,
+    UNITS,
+    format_number,
+    parse_duration,
+    parse_number,
+)
 
 MODEL_DIR = (
     Path(__file__).resolve().parent.parent / "skill-package" / "interactionModels" / "custom"
@@ -43,6 +50,15 @@ _NUMBER_WORD = "|".join(
 )
 NUMBER_PATTERN = rf"(?:{_NUMBER_WORD})(?: (?:{_NUMBER_WORD}|and|point))*"
 DURATION_TYPES = frozenset({"AMAZON.DURATION"})
+
+
+def _literal_pattern(word: str) -> str:
+    # Samples spell numbers out ("out of ten"), since Alexa rejects digits in them, but a typed
+    # phrase may use digits ("8 out of 10"); articles ("a", "an") are never digits.
+    number = TENS.get(word, UNITS.get(word))
+    if number is None or word in ARTICLES:
+        return re.escape(word)
+    return f"(?:{re.escape(word)}|{number})"
 
 
 class ModelError(SkillError):
@@ -181,7 +197,7 @@ class InteractionModel:
                 continue
             words = normalize(piece).split()
             literal.extend(words)
-            pattern.extend(re.escape(word) for word in words)
+            pattern.extend(_literal_pattern(word) for word in words)
         return _Sample(intent, re.compile(" ".join(pattern)), len(literal), frozenset(literal))
 
     def _slot_pattern(self, kind: str) -> str:

@@ -14,6 +14,8 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
+ARTICLES = frozenset({"a", "an"})
+NUMBER_WORDS = frozenset(UNITS.keys() - ARTICLES) | TENS.keys()
 DURATION_UNITS = {
     "hour": "H", "hours": "H", "hr": "H", "hrs": "H",
     "minute": "M", "minutes": "M", "min": "M", "mins": "M",
@@ -36,8 +38,11 @@ def parse_number(text: str) -> float | None:
         return whole + float("0." + "".join(str(d) for d in digits))
     total = current = 0
     seen = False
-    for word in words:
+    for index, word in enumerate(words):
         if word == "and" and seen:
+            continue
+        if word in ARTICLES and words[index + 1 : index + 2] and words[index + 1] in NUMBER_WORDS:
+            # "an eight" is 8: the article only counts as one before "hundred" or "thousand".
             continue
         if word in UNITS and not (word in {"a", "an"} and seen):
             current += UNITS[word]

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
 from routines.context import DistanceUnit, RunType
-from routines.plan import TIMING_TITLES
+from routines.plan import TIMING_TITLES, Stage
 
 WANT_MORE = "Want to hear more?"
 MEANWHILE = "Want tips meanwhile?"
@@ -27,11 +27,28 @@ RUN_NAMES: dict[RunType, str] = {
     RunType.TRAIL: "trail run",
     RunType.RACE: "race",
     RunType.FIVE_K: "5K",
+    RunType.PARKRUN: "parkrun",
     RunType.TEN_K: "10K",
+    RunType.TEN_MILER: "10 mile race",
     RunType.HALF_MARATHON: "half marathon",
     RunType.MARATHON: "marathon",
     RunType.ULTRA: "ultra",
 }
+
+# Races whose name already says how far they are, so the distance is not said again.
+NAMED_RACES = frozenset(
+    {
+        RunType.FIVE_K,
+        RunType.PARKRUN,
+        RunType.TEN_K,
+        RunType.TEN_MILER,
+        RunType.HALF_MARATHON,
+        RunType.MARATHON,
+    }
+)
+
+# How the first part of a plan is introduced.
+LEAD_LABELS: dict[Timing, str] = {Timing.NOW: "Right now:", Timing.TODAY: "Today:"}
 
 TRIAGE_OPENERS: dict[Triage, str] = {
     Triage.URGENT: "Please take this seriously:",
@@ -106,7 +123,7 @@ def format_distance(km: float, unit: DistanceUnit) -> str:
 def describe_run(context: RunContext, unit: DistanceUnit) -> str:
     """Name the run in a few words, e.g. 'your 10 mile long run'."""
     name = RUN_NAMES[context.run_type] if context.run_type else "run"
-    if context.run_type in {RunType.FIVE_K, RunType.TEN_K, RunType.HALF_MARATHON, RunType.MARATHON}:
+    if context.run_type in NAMED_RACES:
         return f"your {name}"
     if context.distance_km is not None:
         return f"your {format_distance(context.distance_km, unit)} {name}"
@@ -126,11 +143,9 @@ def plan_reply(
     has_run = (
         context.distance_km is not None or context.duration_s is not None or bool(context.run_type)
     )
-    intro = (
-        f"Here's your recovery after {describe_run(context, unit)}."
-        if has_run
-        else "Here's how to recover after a run."
-    )
+    intro = _intro(plan, unit) if has_run else "Here's how to recover after a run."
+    # The moment the first part speaks for; only a plan without red flags moves it to "today".
+    lead = Timing.NOW
     opener = TRIAGE_OPENERS[plan.triage.level]
     parts: list[str] = []
     if opener:
@@ -148,14 +163,20 @@ def plan_reply(
         first = " ".join([*parts, *(tip.say for tip in now[:spoken_now])])
         first = f"{first} {plan.professional_advice}" if plan.professional_advice else first
     else:
+        # Within a few hours of the run the plan starts "right now"; later it starts "today".
+        lead = Timing.NOW if plan.stage is Stage.JUST_FINISHED else Timing.TODAY
+        now = plan.at(lead)
         spoken_now = TIPS_PER_CHUNK
-        first = " ".join([intro, *parts, "Right now:", *(tip.say for tip in now[:spoken_now])])
+        heading = [LEAD_LABELS[lead]] if now else []
+        first = " ".join([intro, *parts, *heading, *(tip.say for tip in now[:spoken_now])])
     leftover_now = now[spoken_now:]
     offers = offers or {}
     rest: list[Part | str] = []
     for start in range(0, len(leftover_now), TIPS_PER_CHUNK):
         rest.append(" ".join(tip.say for tip in leftover_now[start : start + TIPS_PER_CHUNK]))
-    for timing in (Timing.WITHIN_30_MIN, Timing.TONIGHT, Timing.TOMORROW):
+    for timing in (Timing.WITHIN_30_MIN, Timing.TODAY, Timing.TONIGHT, Timing.TOMORROW):
+        if timing is lead:
+            continue
         tips = plan.at(timing)
         for start in range(0, len(tips), TIPS_PER_CHUNK):
             chunk = tips[start : start + TIPS_PER_CHUNK]
@@ -185,6 +206,18 @@ def urgent_reply(plan: RecoveryPlan) -> Reply:
         card_text=card,
         end_session=True,
     )
+
+
+def _intro(plan: RecoveryPlan, unit: DistanceUnit) -> str:
+    run = describe_run(plan.context, unit)
+    hours = plan.context.hours_since_run or 0.0
+    if plan.stage is Stage.LATER_THAT_DAY:
+        return f"Here's the rest of your recovery after {run}."
+    if plan.stage is Stage.NEXT_DAY:
+        return f"Here's your recovery the day after {run}."
+    if plan.stage is Stage.DAYS_LATER:
+        return f"Here's your recovery {max(2, round(hours / 24))} days after {run}."
+    return f"Here's your recovery after {run}."
 
 
 def plan_card(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> str:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routines import (
     BodyArea,
@@ -16,6 +18,7 @@ from routines import (
     RunRecord,
     RunType,
     Timing,
+    TrainingLoad,
     Triage,
     build_plan,
     load_knowledge,
@@ -24,6 +27,8 @@ from routines import (
 )
 from routines.context import DistanceUnit
 from routines.knowledge import parse_knowledge
+from routines.plan import Stage
+from routines.training import next_week_cap_km
 
 # Each claim of the two articles, the tip that carries it, and a phrase the tip must say.
 ARTICLE_CLAIMS: dict[str, list[tuple[str, str]]] = {
@@ -45,6 +50,8 @@ ARTICLE_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ("rest_day_low_impact", "walking or"),
         ("rest_day_low_impact", "swimming"),
         ("weekly_rest_days", "rest days"),
+        ("rest_after_long_race", "the rest it needs"),
+        ("rest_after_long_race", "time to recover"),
         ("otc_pain_relief", "ibuprofen or acetaminophen"),
         ("otc_pain_relief", "recommended dose"),
         ("gradual_increase", "gradually"),
@@ -253,6 +260,87 @@ def test_plan_names_the_disagreement_when_it_gives_ice_or_heat() -> None:
     assert build_plan(RunContext(soreness=0)).disagreements == ()
 
 
+# --- time since the run ----------------------------------------------------------------------
+
+N, W, D, TN, TM, TR = (
+    Timing.NOW,
+    Timing.WITHIN_30_MIN,
+    Timing.TODAY,
+    Timing.TONIGHT,
+    Timing.TOMORROW,
+    Timing.TRAINING,
+)
+
+
+# Hours since a 10 km run (None: no run time known, as when nothing is logged), the plan's
+# stage, and the moments its steps fall in, in order.
+@pytest.mark.parametrize(
+    ("hours", "stage", "timings"),
+    [
+        (None, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (0, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (0.5, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (2.9, Stage.JUST_FINISHED, [N, W, TN, TM, TR]),
+        (3, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (8, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (11.9, Stage.LATER_THAT_DAY, [D, TN, TM, TR]),
+        (12, Stage.NEXT_DAY, [D, TN, TR]),
+        (24, Stage.NEXT_DAY, [D, TN, TR]),
+        (35.9, Stage.NEXT_DAY, [D, TN, TR]),
+        (36, Stage.DAYS_LATER, [D, TN, TR]),
+        (60, Stage.DAYS_LATER, [D, TN, TR]),
+    ],
+)
+def test_plan_follows_the_time_since_the_run(
+    hours: float | None, stage: Stage, timings: list[Timing]
+) -> None:
+    plan = build_plan(RunContext(distance_km=10, soreness=5, hours_since_run=hours))
+    assert plan.stage is stage
+    assert list(dict.fromkeys(step.timing for step in plan.steps)) == timings
+    tips = {step.tip.id: step.timing for step in plan.steps}
+    right_after = {"cool_down_stretches", "ice_tender_spots", "refuel_carbs_protein"}
+    if stage is Stage.JUST_FINISHED:
+        assert right_after <= set(tips)
+        assert tips["active_recovery"] is TM
+    else:
+        # The cool-down, ice on a fresh spot and the 30-minute snack are only for right after.
+        assert not right_after & set(tips)
+        # Water and food still matter all day.
+        assert tips["hydrate"] is D and tips["fuel_carbs_protein_fats"] is D
+        assert tips["active_recovery"] is (TM if stage is Stage.LATER_THAT_DAY else D)
+
+
+@pytest.mark.parametrize("run_type", [RunType.HALF_MARATHON, RunType.MARATHON, RunType.ULTRA])
+def test_the_day_after_a_long_race_is_about_rest_and_sleep(run_type: RunType) -> None:
+    plan = build_plan(RunContext(run_type=run_type, hours_since_run=20))
+    today = _ids(plan.at(Timing.TODAY))
+    # What was planned for the day after leads, before what carries over from the run itself.
+    assert today[:2] == ["rest_after_long_race", "active_recovery"]
+    assert "sleep_routine_naps" in today
+    assert "sleep_minute_per_mile" in _ids(plan.at(Timing.TONIGHT))
+    assert "rest" in plan.run_tomorrow and "short easy run" not in plan.run_tomorrow
+
+
+def test_rest_after_a_long_race_is_planned_for_tomorrow_right_after_it() -> None:
+    plan = build_plan(RunContext(run_type=RunType.MARATHON, hours_since_run=0.5))
+    assert _ids(plan.at(Timing.TOMORROW))[:2] == ["rest_after_long_race", "active_recovery"]
+    assert "rest_after_long_race" not in _ids(
+        t.tip for t in build_plan(RunContext(distance_km=10)).steps
+    )
+
+
+def test_a_half_marathon_distance_counts_as_a_long_race() -> None:
+    assert RunContext(distance_km=21.1).is_long_race
+    assert not RunContext(distance_km=20).is_long_race
+    assert not RunContext(run_type=RunType.TEN_MILER).is_long_race
+
+
+def test_red_flags_stay_first_whenever_they_are_reported() -> None:
+    plan = build_plan(RunContext(pain_flags=frozenset({PainFlag.SHARP}), hours_since_run=30))
+    assert plan.steps[0].tip.id == "dont_push_through"
+    assert plan.steps[0].timing is Timing.NOW
+
+
 # --- training load and the 10% rule ---------------------------------------------------------
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -262,13 +350,97 @@ def _run(days_ago: float, km: float) -> RunRecord:
     return RunRecord(at=NOW - timedelta(days=days_ago), distance_km=km)
 
 
-def test_training_load_sums_the_last_two_weeks() -> None:
-    load = training_load([_run(1, 10), _run(3, 10), _run(8, 15), _run(20, 50)], NOW)
+def test_training_load_sums_each_of_the_last_four_weeks() -> None:
+    load = training_load([_run(1, 10), _run(3, 10), _run(8, 15), _run(20, 50), _run(30, 9)], NOW)
     assert load.this_week_km == 20
     assert load.last_week_km == 15
+    assert load.earlier_weeks_km == (50, 0)
     assert load.runs_this_week == 2
-    assert load.next_week_cap_km == pytest.approx(22)
     assert load.over_ten_percent
+    # 20 is a spike over 15, so next week grows from 15, not from the spike.
+    assert load.next_week_cap_km == pytest.approx(16.5)
+
+
+# Week pairs (the week before, the last 7 days) in km, and the cap worked out by hand: 10% over
+# the latest week that kept to the rule, so a spike week never becomes the base for more.
+@pytest.mark.parametrize(
+    ("last_week", "this_week", "cap"),
+    [
+        (20, 20, 22),  # steady: 20 * 1.1
+        (20, 22, 24.2),  # exactly 10% more is within the rule: 22 * 1.1
+        (20, 22.5, 22),  # 12.5% more is a spike: back to 20 * 1.1
+        (20, 30, 22),  # the example: 30 after 20 allows 22 next week, not 33
+        (16, 30, 17.6),  # 88% more: 16 * 1.1
+        (10, 42.195, 11),  # a marathon on top of a 10 km week
+        (30, 20, 22),  # a lighter week is within the rule: 20 * 1.1
+        (0, 30, 33),  # nothing logged the week before: this week is all we know
+        (30, 0, 33),  # nothing logged this week: last week is the latest normal one
+        (0, 0, 0),
+    ],
+)
+def test_ten_percent_rule_never_compounds_a_spike(
+    last_week: float, this_week: float, cap: float
+) -> None:
+    load = TrainingLoad(this_week_km=this_week, last_week_km=last_week, runs_this_week=1)
+    assert load.next_week_cap_km == pytest.approx(cap)
+    if load.over_ten_percent:
+        assert load.next_week_cap_km <= this_week, "after a spike, hold or reduce"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "cap"),
+    [
+        ((20, 30, 30), 22),  # holding a spike does not make it normal
+        ((20, 30, 21), 23.1),  # back within 10% of 20: 21 is the new normal week
+        ((20, 22, 24.2), 26.62),  # steady 10% growth compounds, as the rule allows
+        ((20, 30, 33, 36), 22),  # a run of spikes all grow from the last normal week
+        ((20, 0, 21), 23.1),  # a week with nothing logged is no evidence either way
+    ],
+)
+def test_ten_percent_rule_grows_from_the_last_normal_week(
+    weeks: tuple[float, ...], cap: float
+) -> None:
+    assert next_week_cap_km(weeks) == pytest.approx(cap)
+
+
+@given(
+    st.lists(
+        st.floats(min_value=0, max_value=300, allow_nan=False) | st.just(0.0),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_ten_percent_cap_after_a_spike_holds_or_reduces(weeks: list[float]) -> None:
+    *earlier, last_week, this_week = weeks
+    load = TrainingLoad(this_week, last_week, 1, tuple(reversed(earlier)))
+    if this_week > 0:
+        assert load.next_week_cap_km <= this_week * 1.1 + 1e-9
+    if load.over_ten_percent:
+        assert load.next_week_cap_km <= this_week
+
+
+def test_ten_percent_notes_after_a_spike_say_hold_with_the_capped_number() -> None:
+    load = training_load([_run(1, 30 * 1.609344), _run(9, 20 * 1.609344)], NOW)
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.MILES).training_notes
+    assert notes[0] == "You've logged 30 miles in the last 7 days."
+    # The "should I run tomorrow" answer reads this second note on its own.
+    assert notes[1].startswith("That's 50 percent more than the week before")
+    assert "ease back to about 22 miles next week" in notes[1]
+    assert "33" not in " ".join(notes)
+
+
+def test_ten_percent_notes_after_a_held_spike_name_the_last_normal_week() -> None:
+    runs = [_run(1, 30), _run(9, 30), _run(16, 20)]
+    notes = build_plan(RunContext(), training_load(runs, NOW), unit=DistanceUnit.KILOMETERS)
+    text = " ".join(notes.training_notes)
+    assert "50 percent more than your last normal week of 20 kilometres" in text
+    assert "about 22 kilometres" in text
+
+
+def test_spoken_cap_is_rounded_down_so_it_never_exceeds_the_rule() -> None:
+    load = training_load([_run(1, 16 * 1.609344)], NOW)  # 16 miles: the rule allows 17.6
+    notes = build_plan(RunContext(), load, unit=DistanceUnit.MILES).training_notes
+    assert "about 17 miles" in notes[0]
 
 
 def test_ten_percent_advice_uses_the_runners_numbers() -> None:
@@ -281,6 +453,30 @@ def test_increase_over_ten_percent_is_called_out() -> None:
     load = training_load([_run(1, 30), _run(9, 20)], NOW)
     notes = build_plan(RunContext(), load, unit=DistanceUnit.KILOMETERS).training_notes
     assert any("50 percent more" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("run_type", "km"),
+    [
+        (RunType.FIVE_K, 5.0),
+        (RunType.PARKRUN, 5.0),
+        (RunType.TEN_K, 10.0),
+        (RunType.TEN_MILER, 16.09344),
+        (RunType.HALF_MARATHON, 21.0975),
+        (RunType.MARATHON, 42.195),
+    ],
+)
+def test_a_logged_race_without_a_number_counts_its_distance(run_type: RunType, km: float) -> None:
+    # "I finished a marathon" is logged with no distance of its own.
+    race = RunRecord(at=NOW - timedelta(days=1), run_type=run_type)
+    load = training_load([race, _run(3, 10)], NOW)
+    assert load.this_week_km == pytest.approx(km + 10)
+    assert load.runs_this_week == 2
+
+
+def test_a_race_with_its_own_number_keeps_that_number() -> None:
+    race = RunRecord(at=NOW - timedelta(days=1), distance_km=42.5, run_type=RunType.MARATHON)
+    assert training_load([race], NOW).this_week_km == pytest.approx(42.5)
 
 
 def test_runs_must_have_aware_times() -> None:
@@ -305,9 +501,18 @@ BASE: dict[str, Any] = {
         ({"tips": [{**BASE["tips"][0], "applies": {"colour": "red"}}]}, "unknown condition"),
         ({"tips": [{**BASE["tips"][0], "when": "someday"}]}, "someday"),
         ({"tips": [{**BASE["tips"][0], "say": "  "}]}, "empty"),
+        ({"tips": [{**BASE["tips"][0], "quotes": "Hi."}]}, "quotes must be a list"),
+        ({"tips": [{**BASE["tips"][0], "quotes": ["Hi.", " "]}]}, "empty quote"),
         ({"professional_advice": None, "sources": None}, "malformed"),
     ],
 )
 def test_malformed_guidance_data_is_refused(change: dict[str, Any], message: str) -> None:
     with pytest.raises(KnowledgeError, match=message):
         parse_knowledge({**BASE, **change})
+
+
+def test_quotes_are_read_with_their_whitespace_collapsed() -> None:
+    tip = {**BASE["tips"][0], "quotes": ["Hi  there,\n friend.", "Bye."]}
+    knowledge = parse_knowledge({**BASE, "tips": [tip]})
+    assert knowledge.tip("t").quotes == ("Hi there, friend.", "Bye.")
+    assert parse_knowledge(BASE).tip("t").quotes == ()

@@ -20,6 +20,10 @@ from skill.numbers import parse_duration, parse_number
         ("one hundred", 100),
         ("a hundred and five", 105),
         ("two thousand", 2000),
+        ("an eight", 8),
+        ("a seven", 7),
+        ("a", 1),
+        ("a hundred", 100),
         ("ten k", None),
         ("point", None),
         ("", None),
@@ -68,6 +72,11 @@ def us() -> InteractionModel:
         ("I ran for an hour and a half", "LogRunIntent", {"duration": "PT1H30M"}),
         ("my calves are sore", "ReportSorenessIntent", {"area": "calves"}),
         ("my soreness is a seven", "ReportSorenessIntent", {"level": "7"}),
+        ("my soreness is an eight", "ReportSorenessIntent", {"level": "8"}),
+        ("my soreness is 8 out of 10", "ReportSorenessIntent", {"level": "8"}),
+        ("it's an eight", "ReportSorenessIntent", {"level": "8"}),
+        ("eight", "ReportSorenessIntent", {"level": "8"}),
+        ("I'm a 7", "ReportSorenessIntent", {"level": "7"}),
         ("I have a sharp pain in my knee", "ReportPainIntent", {"sign": "sharp", "area": "knees"}),
         ("I cant walk down the stairs", "ReportPainIntent", {"sign": "cant_walk_stairs"}),
         ("what about foam rolling", "RecoveryTopicIntent", {"topic": "massage"}),
@@ -98,4 +107,4 @@ def test_near_miss_goes_to_the_closest_intent(us: InteractionModel) -> None:
 def test_en_gb_spellings(us: InteractionModel) -> None:
     gb = InteractionModel.load("en-GB")
     assert gb.resolve("I ran ten kilometres").slots["unit"].resolved.id == "km"  # type: ignore[union-attr]
-    assert gb.resolve("I did a parkrun").slots["runType"].resolved.id == "5k"  # type: ignore[union-attr]
+    assert gb.resolve("I did a parkrun").slots["runType"].resolved.id == "parkrun"  # type: ignore[union-attr]
