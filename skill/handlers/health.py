@@ -23,11 +23,11 @@ from skill.handlers.common import (
     session_of,
     slot_id,
 )
+from skill.handlers.home import ASK_NEXT
 from skill.history import History
 from skill.speech import ANYTHING_ELSE, Reply
 
 CLEAR_FLAGS = "clear_flags"
-ASK_NEXT = "What else can I help with?"
 
 
 @dataclass(frozen=True)
