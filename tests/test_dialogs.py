@@ -413,3 +413,11 @@ def test_can_fulfill_checks_each_slot(runner: Session) -> None:
 
 def test_cannot_fulfill_foreign_intents(runner: Session) -> None:
     assert _can_fulfill(runner, "OrderPizzaIntent", {})["canFulfill"] == "NO"
+
+
+def test_a_red_flag_refuses_heat_even_with_no_home_linked(runner: Session) -> None:
+    runner.say("my ankle is swollen")
+    assert runner.say("turn on the heating pad").startswith(
+        "I won't turn on the heating pad while your ankle is swollen"
+    )
+    assert runner.say("draw me a bath").startswith("I won't run a hot bath while")

@@ -153,11 +153,17 @@ def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str
 
 
 class _HomeHandler(IntentHandler):
+    # The device action the safety gate is asked about first, linked home or not.
+    gated_verb: str | None = None
+
     def __init__(self, access: HomeAccess | None) -> None:
         self.access = access
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Answer with a sentence about linking when the user has no home."""
+        refusal = refused_by_gate(handler_input, self.gated_verb) if self.gated_verb else None
+        if refusal is not None:
+            return respond(handler_input, Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT))
         if home_of(handler_input, self.access) is None:
             return respond(handler_input, Reply(speech=home_speech.LINK_HOME, reprompt=ASK_NEXT))
         assert self.access is not None
@@ -190,12 +196,10 @@ class HeatOnHandler(_HomeHandler):
     """Turn on the heating pad, for the asked time within the limit, after a yes."""
 
     intent_name = "HeatOnIntent"
+    gated_verb = "heat/start"
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Work out the minutes, say any limit aloud, and ask to confirm."""
-        refusal = refused_by_gate(handler_input, "heat/start")
-        if refusal is not None:
-            return respond(handler_input, Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT))
         requested = _requested_minutes(handler_input)
         try:
             chosen, limited = access.safety.heat_minutes(requested)
@@ -250,12 +254,10 @@ class DrawBathHandler(_HomeHandler):
     """Run a bath to a safe temperature, Epsom or plain, after a yes."""
 
     intent_name = "DrawBathIntent"
+    gated_verb = "bath/fill"
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Check the temperature against the limits, then ask to confirm."""
-        refusal = refused_by_gate(handler_input, "bath/fill")
-        if refusal is not None:
-            return respond(handler_input, Reply(speech=f"{refusal} {ASK_NEXT}", reprompt=ASK_NEXT))
         asked = slot_number(handler_input, "temperature")
         try:
             target = access.safety.bath_target(asked)
