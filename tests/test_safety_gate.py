@@ -384,8 +384,9 @@ def test_a_flag_reported_mid_routine_stops_its_heat_and_skips_the_rest(
     place, spy = bridge_home
     spy.publish("recovery/test_home/ha/routine/set", "sore_calves")
     # Two calf stretches (~3.5 min, 3.5 s at 60x), then 15 minutes of heat.
-    assert wait_until(lambda: place.devices[Role.HEATING_PAD].on, timeout=15)
-    place.watch.take()
+    # The simulator sets `on` before it tells its listeners: wait for the recorded ON itself.
+    assert wait_until(lambda: "heating_pad" in place.watch.switched_on, timeout=15)
+    assert place.watch.take() == ["heating_pad"]
     swollen = HealthState().report([PainFlag.SWELLING], BodyArea.ANKLES, T0)
     publish_health(spy, "runner-b", swollen)
     assert wait_until(lambda: not place.devices[Role.HEATING_PAD].on)
