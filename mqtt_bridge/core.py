@@ -282,10 +282,7 @@ class BridgeCore:
             self._finish(say.transaction)
             failure = DeviceError(TIMEOUT, "the speaker did not answer")
             self._reply_error("announce", say.transaction, failure)
-        was = self.routines.snapshot()
-        self.routines.tick(now)
-        if self.routines.snapshot() != was:
-            self._routine_changed(now)
+        self._tick_routine(now)
         if self._next_state is not None and now >= self._next_state:
             self._publish_state(now)
         return self._flush()
@@ -792,6 +789,12 @@ class BridgeCore:
         self._routine_changed(now)
         self._reply_ok(request.verb, request.transaction, data)
 
+    def _tick_routine(self, now: datetime) -> None:
+        was = self.routines.snapshot()
+        self.routines.tick(now)
+        if self.routines.snapshot() != was:
+            self._routine_changed(now)
+
     def _routine_changed(self, now: datetime) -> None:
         self.store.put_json(ROUTINE_KEY, self.routines.persisted())
         self._publish_state(now)
@@ -832,10 +835,7 @@ class BridgeCore:
                 log.warning("%s: stopping it for a runner's red flag", ROLE_NAMES[role])
                 self._run_internal(verb, {}, now)
                 self._say(f"{done}: {decision.why}.", now)
-        was = self.routines.snapshot()
-        self.routines.tick(now)
-        if self.routines.snapshot() != was:
-            self._routine_changed(now)
+        self._tick_routine(now)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from routines.context import BodyArea, PainFlag, overlaps
 from routines.health import URGENT_SIGNS, HealthState, RedFlag, area_name
 from routines.routine import Bath, Heat, Routine, Say, Step, StretchStep, Wait, WaitFor
 from routines.stretches import Stretch, StretchLibrary, load_library
+from routines.words import and_list
 
 
 class Verdict(StrEnum):
@@ -197,7 +198,7 @@ def _stretches(health: HealthState, stretches: tuple[Stretch, ...]) -> Decision:
     kept = tuple(s for s in stretches if not _loads(s, injured))
     if len(kept) == len(stretches):
         return Decision(Verdict.ALLOWED, stretches=stretches)
-    names = _and([f"your {area_name(area)}" for area in sorted(injured)])
+    names = and_list([f"your {area_name(area)}" for area in sorted(injured)])
     if not kept:
         why = f"each of these would load {names}, which needs checking first"
         return Decision(Verdict.REFUSED, f"I won't {VERBS['stretches']} now: {why}.", why)
@@ -224,7 +225,7 @@ def _routine(health: HealthState, routine: Routine, library: StretchLibrary) -> 
             reasons.append(decision)
     if not left_out:
         return Decision(Verdict.ALLOWED, routine=routine)
-    what = _and(_describe(left_out, routine, library))
+    what = and_list(_describe(left_out, routine, library))
     state = health.active[0].state()
     if not any(isinstance(step, Heat | Bath | StretchStep) for step in kept):
         return Decision(
@@ -284,9 +285,3 @@ def _describe(steps: list[Step], routine: Routine, library: StretchLibrary) -> l
     elif stretches:
         parts += [f"the {library.get(s.stretch_id).title.lower()}" for s in stretches]
     return parts
-
-
-def _and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" and {items[-1]}"

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from routines.context import PainFlag
 from routines.health import SIGNS, HealthState, RedFlag, Urgency, area_name
+from routines.words import and_list
 
 # Said first, and alone: nothing about pain relievers or stretching follows these.
 EMERGENCY: dict[PainFlag, str] = {
@@ -62,7 +63,7 @@ def recheck_question(flag: RedFlag, now: datetime) -> str:
 
 def clear_question(flags: Sequence[RedFlag]) -> str:
     """Ask the runner to confirm before a flag is cleared."""
-    states = _and([flag.state() for flag in flags])
+    states = and_list([flag.state() for flag in flags])
     if any(flag.urgency is not Urgency.CHECK for flag in flags):
         return (
             f"You told me {states}. Has a doctor seen you and said you're fine to exercise? "
@@ -76,14 +77,8 @@ def clear_question(flags: Sequence[RedFlag]) -> str:
 
 def _what(flags: Sequence[RedFlag]) -> str:
     areas = list(dict.fromkeys(f"your {area_name(f.area)}" for f in flags if f.area is not None))
-    return _and(areas) if areas else "it"
+    return and_list(areas) if areas else "it"
 
 
 def _why(flags: Sequence[RedFlag]) -> str:
     return SIGNS[flags[0].sign].why
-
-
-def _and(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" and {items[-1]}"

@@ -8,6 +8,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
+from routines.words import and_list
 from skill import home_speech
 from skill.handlers.common import respond, slot_id, slot_value
 from skill.handlers.home import (
@@ -84,7 +85,7 @@ class StartRoutineHandler(_HomeHandler):
             return respond(handler_input, Reply(speech=f"{speech} {ASK_NEXT}", reprompt=ASK_NEXT))
         note = f"{check.data['note']} " if check.data.get("note") else ""
         uses = [USES[kind] for kind in check.data.get("uses") or [] if kind in USES]
-        said = f" It uses {_and(uses)}." if uses else ""
+        said = f" It uses {and_list(uses)}." if uses else ""
         question = f"{note}Start the {routine['title']} routine?{said}"
         action = {"verb": "routine/start", "params": {"name": routine["name"]}}
         return ask_to_confirm(handler_input, question, action)
@@ -125,7 +126,7 @@ class ListRoutinesHandler(_HomeHandler):
         else:
             titles = [r["title"] for r in _routines(outcome.data)]
             speech = (
-                f"You have {len(titles)} routines: {_and(titles)}. "
+                f"You have {len(titles)} routines: {and_list(titles)}. "
                 f"To start one, say: start the {titles[0]} routine."
                 if titles
                 else "There are no routines set up."
@@ -151,7 +152,3 @@ def describe_routine(state: Mapping[str, Any]) -> str:
     if status == "paused":
         speech += " It's paused."
     return speech
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"

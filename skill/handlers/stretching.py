@@ -34,8 +34,24 @@ def _progress(handler_input: HandlerInput, library: StretchLibrary) -> StretchPr
 
 def _gated(
     handler_input: HandlerInput, progress: StretchProgress, library: StretchLibrary
+) -> StretchProgress | Response:
+    """Ask the gate about the saved session: the stretches still safe, or stop and say why."""
+    reason = _still_safe(handler_input, progress, library)
+    if isinstance(reason, StretchProgress):
+        return reason
+    _save(handler_input, None)
+    return respond(
+        handler_input,
+        Reply(
+            speech=f"Let's stop the stretches here. {reason} {ANYTHING_ELSE}",
+            reprompt=NOTHING_TO_RESUME,
+        ),
+    )
+
+
+def _still_safe(
+    handler_input: HandlerInput, progress: StretchProgress, library: StretchLibrary
 ) -> StretchProgress | str:
-    """Ask the gate about the saved session: the stretches still safe, or why none are."""
     health = load_history(handler_input).health
     stretches = tuple(library.get(stretch_id) for stretch_id in progress.session)
     decision = decide(health, StretchRequest(stretches), library)
@@ -132,15 +148,8 @@ class _StepHandler(IntentHandler):
                 ),
             )
         gated = _gated(handler_input, progress, library)
-        if isinstance(gated, str):
-            _save(handler_input, None)
-            return respond(
-                handler_input,
-                Reply(
-                    speech=f"Let's stop the stretches here. {gated} {ANYTHING_ELSE}",
-                    reprompt=NOTHING_TO_RESUME,
-                ),
-            )
+        if not isinstance(gated, StretchProgress):
+            return gated
         return self.move(handler_input, gated, library)
 
     def move(
@@ -267,9 +276,8 @@ def continue_stretches(handler_input: HandlerInput) -> Response:
     if progress is None:
         return respond(handler_input, Reply(speech=NOTHING_TO_RESUME, reprompt=NOTHING_TO_RESUME))
     gated = _gated(handler_input, progress, library)
-    if isinstance(gated, str):
-        _save(handler_input, None)
-        return respond(handler_input, Reply(speech=f"Let's stop the stretches here. {gated}"))
+    if not isinstance(gated, StretchProgress):
+        return gated
     progress = gated
     now = request_time(handler_input)
     return speak_stretch(handler_input, progress.at(progress.index, now), library, "Let's go on.")
