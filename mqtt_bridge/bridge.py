@@ -71,7 +71,9 @@ class Bridge:
     def start(self) -> None:
         """Open the timer store, reconcile timers, connect, and start the worker."""
         self._store.open()
-        core = BridgeCore(self.config, self._store, time_scale=self.clock.scale)
+        core = BridgeCore(
+            self.config, self._store, time_scale=self.clock.scale, wall=self.clock.wall
+        )
         self._core = core
         topics = Topics(self.config.home)
         client_id = self.config.broker.client_id or f"recovery-coach-bridge-{self.config.home}"

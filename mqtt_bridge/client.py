@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mqtt_bridge.config import BrokerConfig
@@ -16,6 +18,20 @@ from mqtt_bridge.protocol import VERBS, Topics
 
 RESPONSES = "recovery/+/response/#"
 AVAILABILITY = "recovery/+/availability"
+# The bridge must have answered this long before we stop waiting, so its reply can still arrive.
+REPLY_MARGIN_S = 0.5
+# What undoes a request that may have been carried out though its answer never came.
+UNDO = {"heat/start": "heat/stop", "bath/fill": "bath/stop", "routine/start": "routine/stop"}
+
+log = logging.getLogger(__name__)
+
+
+class NoAnswer(BridgeError):
+    """The bridge did not answer in time; `undo` names the stop sent to make sure of it."""
+
+    def __init__(self, message: str, undo: str | None = None) -> None:
+        super().__init__(message)
+        self.undo = undo
 
 
 @dataclass
@@ -70,7 +86,11 @@ class BridgeClient:
     def request(
         self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
     ) -> dict[str, Any]:
-        """Send a request to a home and return its bridge's reply; BridgeError if none comes."""
+        """Send a request to a home and return its bridge's reply; BridgeError if none comes.
+
+        The request carries a deadline: a bridge that gets it late (hung, or a slow broker) does
+        not act on it. If no answer comes, whatever it may have started is stopped (NoAnswer).
+        """
         if verb not in VERBS:
             raise BridgeError(f"unknown verb {verb!r}")
         if not self.connected:
@@ -79,16 +99,32 @@ class BridgeClient:
         waiter = _Waiter()
         with self._lock:
             self._waiters[transaction] = waiter
+        expires = datetime.now(UTC) + timedelta(seconds=max(timeout - REPLY_MARGIN_S, timeout / 2))
         try:
-            payload = {**(params or {}), "transaction": transaction}
+            payload = {
+                **(params or {}),
+                "transaction": transaction,
+                "expires_at": expires.isoformat(timespec="milliseconds"),
+            }
             self._connection.publish(Message(Topics(home).request(verb), json.dumps(payload)))
             if not waiter.done.wait(timeout):
-                raise BridgeError("the home bridge did not answer")
+                raise NoAnswer("the home bridge did not answer", self._undo(home, verb, params))
             assert waiter.reply is not None
             return waiter.reply
         finally:
             with self._lock:
                 self._waiters.pop(transaction, None)
+
+    def _undo(self, home: str, verb: str, params: dict[str, Any] | None) -> str | None:
+        """Stop what an unanswered request may have started: the user hears that it failed."""
+        undo = UNDO.get(verb)
+        if undo is None or (params or {}).get("dry_run"):
+            return None
+        # No deadline on a stop: however late it arrives, carrying it out is safe.
+        stop = {"transaction": uuid.uuid4().hex}
+        self._connection.publish(Message(Topics(home).request(undo), json.dumps(stop)))
+        log.warning("no answer to %s from home %s: sent %s to make sure", verb, home, undo)
+        return undo
 
     def publish_health(self, home: str, runner: str, health: dict[str, Any]) -> None:
         """Publish a runner's health state, retained, so the home's bridge gates what it runs."""

@@ -16,6 +16,10 @@ class Clock(Protocol):
         """Return the current (possibly scaled) time, timezone-aware."""
         ...
 
+    def wall(self, moment: datetime) -> datetime:
+        """Return the wall-clock time at which this clock reads `moment`."""
+        ...
+
 
 class ScaledClock:
     """Wall-clock time sped up `scale` times around a fixed origin.
@@ -34,6 +38,12 @@ class ScaledClock:
         """Return origin + elapsed wall time * scale."""
         elapsed = time.time() - self.origin
         return datetime.fromtimestamp(self.origin + elapsed * self.scale, UTC)
+
+    def wall(self, moment: datetime) -> datetime:
+        """Return the wall-clock time at which this clock reads `moment`."""
+        return datetime.fromtimestamp(
+            self.origin + (moment.timestamp() - self.origin) / self.scale, UTC
+        )
 
 
 SYSTEM_CLOCK = ScaledClock(1.0, origin=0.0)

@@ -24,6 +24,7 @@ from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import (
     BUSY,
+    EXPIRED,
     NOT_CONFIGURED,
     OFFLINE,
     TIMEOUT,
@@ -45,13 +46,21 @@ BATH = "bath"
 LAST_HEAT_END = "last_heat_end"
 # An OFF that is not confirmed is sent again this often until the device says it is off.
 RETRY_OFF = timedelta(seconds=10)
-# While a timer runs, the retained state is refreshed so remaining minutes stay current.
+# The retained state is refreshed this often, and says it holds for STATE_VALID: a state older
+# than that was left by a bridge that died, and consumers treat it as unknown.
 STATE_REFRESH = timedelta(seconds=30)
+STATE_VALID = 2 * STATE_REFRESH + timedelta(seconds=15)
+# After a device with its own auto-off stops answering, OFF is retried until that auto-off has
+# surely fired (its deadline plus this), then the bridge stops asking.
+AUTO_OFF_GRACE_S = 30.0
+# Verbs that only ever make things safer (or just look): carried out however late they arrive.
+LATE_IS_SAFE = frozenset({"heat/stop", "bath/stop", "routine/stop", "routine/pause", "status"})
 ANSWERED_KEEP = 500
 MAX_ANNOUNCEMENT = 1000
 EPSOM = {"grams": 500, "cups": 2}
 HA_STATUS = "homeassistant/status"
 KIND_ROLES = {HEAT: Role.HEATING_PAD, BATH: Role.BATH_VALVE}
+ROLE_KINDS = {role: kind for kind, role in KIND_ROLES.items()}
 ROUTINE_KEY = "routine"
 # A device switching itself off this close to the deadline is its own auto-off doing its job.
 DEADLINE_TOLERANCE_S = 5.0
@@ -112,7 +121,9 @@ class PendingSay:
 class Bath:
     """Where the bath is at."""
 
-    status: str = "idle"  # idle | filling | ready | stopped | too_hot | leak
+    # idle | filling | closing (full, valve not yet confirmed closed) | ready
+    # | stopping (asked to stop, not yet confirmed) | stopped | too_hot | leak
+    status: str = "idle"
     target_c: float | None = None
     epsom: bool = False
 
@@ -125,6 +136,8 @@ class BridgeCore:
     store: TimerStore
     # Clock seconds per real second: waits for devices and speech are real-time allowances.
     time_scale: float = 1.0
+    # The wall-clock time of a clock time: callers' deadlines are in wall-clock time.
+    wall: Callable[[datetime], datetime] = field(default=lambda moment: moment)
     topics: Topics = field(init=False)
     devices: dict[Role, DeviceState] = field(init=False)
     timers: dict[Role, Timer] = field(init=False, default_factory=dict)
@@ -199,9 +212,12 @@ class BridgeCore:
             self.timers[role] = timer
             if timer.kind == BATH:
                 detail = timer.detail
-                self.bath = Bath("filling", detail.get("target_c"), bool(detail.get("epsom")))
-            if timer.deadline <= now:
+                status = str(detail.get("status", "filling"))
+                self.bath = Bath(status, detail.get("target_c"), bool(detail.get("epsom")))
+            if timer.deadline <= now and not timer.detail.get("expired"):
                 log.warning("%s's deadline passed while the bridge was down: off now", timer.device)
+                self._timer_expired(role, timer, now)
+            elif timer.deadline <= now:
                 self._switch_off(role)
         self.routines.restore(self.store.get_json(ROUTINE_KEY), now)
         self.store.put_json(ROUTINE_KEY, None)
@@ -235,6 +251,10 @@ class BridgeCore:
                 # Kept, already expired: the next start sends OFF again until it is confirmed.
                 timer = self.timers[role]
                 self.store.put(Timer(timer.device, timer.kind, timer.started, now, timer.detail))
+        # Nobody will refresh the state after this: leave one that says it no longer holds.
+        self._out.append(
+            Message.json(self.topics.state, self.snapshot(now, valid=timedelta(0)), retain=True)
+        )
         self._out.append(Message(self.topics.availability, "offline", retain=True))
         return self._flush()
 
@@ -243,6 +263,8 @@ class BridgeCore:
     def message(self, topic: str, payload: bytes, now: datetime) -> list[Message]:
         """Handle one incoming MQTT message."""
         self._out = []
+        # A confirmation queued behind its deadline (a hung bridge) must not turn into a late ok.
+        self._expire_pending(now)
         verb = self.topics.verb_of(topic)
         runner = self.topics.runner_of(topic)
         if verb is not None:
@@ -266,6 +288,18 @@ class BridgeCore:
         for role, timer in list(self.timers.items()):
             if timer.deadline <= now:
                 self._timer_expired(role, timer, now)
+        self._expire_pending(now)
+        for say_id, say in [(k, v) for k, v in self._says.items() if v.deadline <= now]:
+            del self._says[say_id]
+            self._finish(say.transaction)
+            failure = DeviceError(TIMEOUT, "the speaker did not answer")
+            self._reply_error("announce", say.transaction, failure)
+        self._tick_routine(now)
+        if self._next_state is not None and now >= self._next_state:
+            self._publish_state(now)
+        return self._flush()
+
+    def _expire_pending(self, now: datetime) -> None:
         for pending in [p for p in self._pending if p.deadline <= now]:
             self._pending.remove(pending)
             self._finish(pending.transaction)
@@ -277,15 +311,6 @@ class BridgeCore:
                 else f"{ROLE_NAMES[pending.role]} did not confirm it is off",
             )
             self._reply_error(pending.verb, pending.transaction, failure)
-        for say_id, say in [(k, v) for k, v in self._says.items() if v.deadline <= now]:
-            del self._says[say_id]
-            self._finish(say.transaction)
-            failure = DeviceError(TIMEOUT, "the speaker did not answer")
-            self._reply_error("announce", say.transaction, failure)
-        self._tick_routine(now)
-        if self._next_state is not None and now >= self._next_state:
-            self._publish_state(now)
-        return self._flush()
 
     def next_wakeup(self) -> datetime | None:
         """Return when tick() next has something to do."""
@@ -321,6 +346,18 @@ class BridgeCore:
             if transaction in self._in_flight:
                 log.info("transaction %s is still in progress: ignoring the duplicate", transaction)
                 return
+        if request.expires_at is not None and verb not in LATE_IS_SAFE:
+            late = (self.wall(now) - request.expires_at).total_seconds()
+            if late >= 0:
+                log.warning(
+                    "%s arrived %.1f s after its caller stopped waiting: not done", verb, late
+                )
+                failure = DeviceError(
+                    EXPIRED, "the request arrived after its caller stopped waiting, so I didn't act"
+                )
+                self._reply_error(verb, transaction, failure)
+                return
+        if transaction is not None:
             self._in_flight.add(transaction)
         try:
             self._handlers[verb](request, now)
@@ -393,7 +430,10 @@ class BridgeCore:
         if not isinstance(confirmed, bool):
             raise RequestError("confirm_quiet_hours must be true or false")
         minutes, limited = self.config.safety.heat_minutes(params.get("minutes"))
+        longest = timedelta(minutes=self.config.safety.heat_max_minutes)
         running = self.timers.get(Role.HEATING_PAD)
+        if running is not None and running.started + longest <= now:
+            running = None  # that session's time is up: this one is new
         if running is None:
             last_end = self.store.get_time(LAST_HEAT_END)
             self.config.safety.check_heat_start(
@@ -401,10 +441,10 @@ class BridgeCore:
             )
             started = now
         else:
+            # Renewed, or on again after an early OFF: still the same session.
             started = running.started
         # A session never runs past its limit from when it first started, however often renewed.
-        ceiling = started + timedelta(minutes=self.config.safety.heat_max_minutes)
-        deadline = min(now + timedelta(minutes=minutes), ceiling)
+        deadline = min(now + timedelta(minutes=minutes), started + longest)
         limited = limited or deadline < now + timedelta(minutes=minutes)
         seconds = max(1, round((deadline - now).total_seconds()))
         detail = {"runner": runner} if runner else {}
@@ -424,21 +464,35 @@ class BridgeCore:
             }
 
         def failed(at: datetime) -> None:
-            self._drop_timer(Role.HEATING_PAD)
-            self._out.extend(switch.turn_off())
+            self._stop_until_off(Role.HEATING_PAD, at, "failed")
             self.routines.condition("heat_done", at, ok=False)
 
         self._expect(Role.HEATING_PAD, True, request, now, confirmed_on, failed)
 
     def _heat_stop(self, request: Request, now: datetime) -> None:
-        switch = self._usable(Role.HEATING_PAD)
+        self._stop_request(Role.HEATING_PAD, request, now, "was_on")
+
+    def _stop_request(self, role: Role, request: Request, now: datetime, key: str) -> None:
+        """Send OFF whatever the device's availability says, and keep sending it until confirmed."""
+        switch = self._switch(role)
+        if switch is None:
+            raise DeviceError(NOT_CONFIGURED, f"no {ROLE_NAMES[role][4:]} is set up")
         _only(request.params, set())
-        was_running = Role.HEATING_PAD in self.timers
-        if not was_running and self.devices[Role.HEATING_PAD].on is False:
-            self._reply_ok(request.verb, request.transaction, {"was_on": False})
+        state = self.devices[role]
+        if role not in self.timers and state.on is False and state.online is not False:
+            self._reply_ok(request.verb, request.transaction, {key: False})
             return
-        self._out += switch.turn_off()
-        self._expect(Role.HEATING_PAD, False, request, now, lambda at: {"was_on": True})
+        if role is Role.BATH_VALVE and self.bath.status == "filling":
+            self.bath.status = "stopping"
+        self._stop_until_off(role, now, "stop")
+        self._publish_state(now)
+        if state.online is False:
+            raise DeviceError(
+                OFFLINE,
+                f"{ROLE_NAMES[role]} is offline: I've sent it the off command "
+                "and will keep sending it until it confirms",
+            )
+        self._expect(role, False, request, now, lambda at: {key: True})
 
     # --- bath ------------------------------------------------------------------------------
 
@@ -452,8 +506,14 @@ class BridgeCore:
         if not isinstance(epsom, bool):
             raise RequestError("epsom must be true or false")
         target = self.config.safety.bath_target(params.get("temperature_c"))
-        if Role.BATH_VALVE in self.timers:
-            raise DeviceError(BUSY, "the bath is already filling")
+        running = self.timers.get(Role.BATH_VALVE)
+        if running is not None and not running.detail.get("off"):
+            raise DeviceError(
+                BUSY,
+                "the bath valve is still closing"
+                if running.detail.get("expired")
+                else "the bath is already filling",
+            )
         self._check_sensors_before_filling(target)
         seconds = self.config.safety.fill_seconds
         timer = Timer(
@@ -481,9 +541,8 @@ class BridgeCore:
             return data
 
         def failed(at: datetime) -> None:
-            self._drop_timer(Role.BATH_VALVE)
             self.bath = Bath()
-            self._out.extend(valve.turn_off())
+            self._stop_until_off(Role.BATH_VALVE, at, "failed")
             self.routines.condition("bath_ready", at, ok=False)
 
         self._expect(Role.BATH_VALVE, True, request, now, confirmed_open, failed)
@@ -513,34 +572,14 @@ class BridgeCore:
                 )
 
     def _bath_stop(self, request: Request, now: datetime) -> None:
-        valve = self._usable(Role.BATH_VALVE)
-        _only(request.params, set())
-        if Role.BATH_VALVE not in self.timers and self.devices[Role.BATH_VALVE].on is False:
-            self._reply_ok(request.verb, request.transaction, {"was_filling": False})
-            return
-        self._out += valve.turn_off()
-        if self.bath.status == "filling":
-            self.bath.status = "stopped"
-
-        def closed(at: datetime) -> dict[str, Any]:
-            return {"was_filling": True}
-
-        self._expect(Role.BATH_VALVE, False, request, now, closed)
+        self._stop_request(Role.BATH_VALVE, request, now, "was_filling")
 
     def _stop_bath_for(self, status: str, announcement: str, now: datetime) -> None:
-        valve = self._switch(Role.BATH_VALVE)
-        if valve is None or self.bath.status != "filling":
+        if self._switch(Role.BATH_VALVE) is None or self.bath.status not in ("filling", "closing"):
             return
         log.warning("closing the bath valve: %s", status)
         self.bath.status = status
-        self._out += valve.turn_off()
-        timer = self.timers.get(Role.BATH_VALVE)
-        if timer is not None:
-            # Keep the record, expired, so the OFF is retried until the valve confirms.
-            self.timers[Role.BATH_VALVE] = Timer(
-                timer.device, timer.kind, timer.started, now + RETRY_OFF, timer.detail
-            )
-            self.store.put(self.timers[Role.BATH_VALVE])
+        self._stop_until_off(Role.BATH_VALVE, now, status)
         self._say(announcement, now)
         self.routines.condition("bath_ready", now, ok=False)
         self._publish_state(now)
@@ -586,11 +625,12 @@ class BridgeCore:
         _only(request.params, set())
         self._reply_ok(request.verb, request.transaction, self.snapshot(now))
 
-    def snapshot(self, now: datetime) -> dict[str, Any]:
+    def snapshot(self, now: datetime, valid: timedelta = STATE_VALID) -> dict[str, Any]:
         """Describe devices, timers and the bath, as published on the state topic."""
         heat = self.timers.get(Role.HEATING_PAD)
-        # Only what the device confirmed counts as running: a pad still being asked is not on.
-        heat_on = heat is not None and heat.deadline > now and self._is_on(Role.HEATING_PAD)
+        # Only what the device confirmed counts as on: a pad still being asked is not on.
+        heat_on = self._is_on(Role.HEATING_PAD)
+        session = heat if heat is not None and not heat.detail.get("expired") else None
         bath_status = self.bath.status
         if bath_status == "filling" and not self._is_on(Role.BATH_VALVE):
             bath_status = "starting"
@@ -609,8 +649,10 @@ class BridgeCore:
             },
             "heat": {
                 "running": heat_on,
-                "ends_at": _iso(heat.deadline) if heat and heat_on else None,
-                "remaining_min": heat.remaining_minutes(now) if heat and heat_on else 0,
+                # On, but asked to switch off and not yet confirmed.
+                "stopping": heat_on and session is None,
+                "ends_at": _iso(session.deadline) if session and heat_on else None,
+                "remaining_min": session.remaining_minutes(now) if session and heat_on else 0,
             },
             "bath": {
                 "status": bath_status,
@@ -629,11 +671,13 @@ class BridgeCore:
                 for routine in self.config.routines.values()
             ],
             "updated_at": _iso(now),
+            # A bridge that dies stops refreshing this: past it, the state is unknown.
+            "expires_at": _iso(now + valid),
         }
 
     def _publish_state(self, now: datetime) -> None:
         self._out.append(Message.json(self.topics.state, self.snapshot(now), retain=True))
-        self._next_state = now + STATE_REFRESH if self.timers else None
+        self._next_state = now + STATE_REFRESH
 
     # --- devices ---------------------------------------------------------------------------
 
@@ -671,7 +715,7 @@ class BridgeCore:
         if role is Role.LEAK_SENSOR and state.wet:
             self._stop_bath_for("leak", "The leak sensor is wet, so I've turned off the bath.", now)
         if role is Role.BATH_LEVEL and state.wet:
-            self._bath_ready("the bath is full", now)
+            self._bath_full("the level sensor says it is full", now)
         if before != (state.online, state.on, state.temperature_c, state.wet):
             self._publish_state(now)
 
@@ -682,34 +726,68 @@ class BridgeCore:
             self._reply_ok(pending.verb, pending.transaction, data)
 
     def _reconcile_switch(self, role: Role, on: bool, now: datetime) -> None:
+        if any(p.role is role and p.want_on for p in self._pending):
+            return  # a start is waiting for exactly this: its own wait decides
         timer = self.timers.get(role)
-        awaiting_on = any(p.role is role and p.want_on for p in self._pending)
-        if on and timer is None and not awaiting_on:
-            # Heat and water only ever run under a bridge timer: anything else is switched off.
-            log.warning("%s is on with no timer: switching it off", ROLE_NAMES[role])
-            switch = self._switch(role)
-            if switch is not None:
-                self._out += switch.turn_off()
-        elif not on and timer is not None and not awaiting_on:
+        if on:
+            if timer is None or timer.detail.get("expired") or timer.detail.get("off"):
+                # Heat and water only run inside a live bridge session: anything else goes off.
+                log.warning("%s is on outside a session: switching it off", ROLE_NAMES[role])
+                self._stop_until_off(role, now, "unexpected")
+            return
+        if timer is None:
+            if role is Role.BATH_VALVE:
+                self._valve_closed(now)
+            return
+        near = timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
+        if timer.detail.get("expired") or near:
             self._drop_timer(role)
-            if role is Role.HEATING_PAD:
-                self.store.put_time(LAST_HEAT_END, now)
-                near = timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
-                if timer.detail.get("expired") or near:
-                    self._say("Your heating pad session is over.", now)
-                self.routines.condition("heat_done", now)
-            elif self.bath.status == "filling":
-                # The valve closed by itself (its own auto-off, or by hand).
-                self._bath_ready("the valve closed", now, close=False)
+            if not timer.detail.get("off"):
+                self._device_off(role, timer, now)
+            return
+        if timer.detail.get("off"):
+            return  # already known off; the watch runs on to its deadline
+        # Off early: by hand, or a state topic that lies. Keep watching until the deadline, so
+        # an ON nobody asked for is switched off and the session's limit still holds.
+        watch = Timer(
+            timer.device, timer.kind, timer.started, timer.deadline, {**timer.detail, "off": True}
+        )
+        self.timers[role] = watch
+        self.store.put(watch)
+        self._device_off(role, timer, now)
 
-    def _bath_ready(self, reason: str, now: datetime, close: bool = True) -> None:
+    def _device_off(self, role: Role, timer: Timer, now: datetime) -> None:
+        """A session's device is confirmed off: the session is over for the runner."""
+        if role is Role.BATH_VALVE:
+            self._valve_closed(now)
+            return
+        self.store.put_time(LAST_HEAT_END, now)
+        why = timer.detail.get("why")
+        on_time = why == "deadline" or (
+            why is None and timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
+        )
+        if on_time:
+            self._say("Your heating pad session is over.", now)
+        self.routines.condition("heat_done", now)
+
+    def _valve_closed(self, now: datetime) -> None:
+        """The valve confirmed it is closed: only now is a full bath ready, a stop done."""
+        if self.bath.status in ("filling", "closing"):
+            self._bath_is_ready(now)
+        elif self.bath.status == "stopping":
+            self.bath.status = "stopped"
+            self._publish_state(now)
+
+    def _bath_full(self, reason: str, now: datetime) -> None:
         if self.bath.status != "filling":
             return
-        log.info("bath ready: %s", reason)
+        log.info("bath full: %s; closing the valve", reason)
+        self.bath.status = "closing"
+        self._stop_until_off(Role.BATH_VALVE, now, "full")
+        self._publish_state(now)
+
+    def _bath_is_ready(self, now: datetime) -> None:
         self.bath.status = "ready"
-        valve = self._switch(Role.BATH_VALVE)
-        if close and valve is not None:
-            self._out += valve.turn_off()
         reading = self.devices.get(Role.BATH_TEMPERATURE)
         temperature = reading.temperature_c if reading else None
         words = "Your bath is ready"
@@ -721,12 +799,48 @@ class BridgeCore:
         self._publish_state(now)
 
     def _timer_expired(self, role: Role, timer: Timer, now: datetime) -> None:
-        if role is Role.BATH_VALVE:
-            self._bath_ready("the fill time is up", now, close=False)
+        if not timer.detail.get("expired"):
+            if role is Role.BATH_VALVE and self.bath.status == "filling":
+                self.bath.status = "closing"
+            self._stop_until_off(role, now, "deadline")
+            self._publish_state(now)
+            return
+        give_up = timer.detail.get("give_up_at")
+        if isinstance(give_up, int | float) and now.timestamp() >= give_up:
+            log.warning(
+                "%s never confirmed it is off; its own auto-off has switched it off by now",
+                ROLE_NAMES[role],
+            )
+            self._drop_timer(role)
+            self._publish_state(now)
+            return
         self._switch_off(role)
-        # Retry until the device confirms it is off (which drops the timer).
-        detail = {**timer.detail, "expired": True}
-        retry = Timer(timer.device, timer.kind, timer.started, now + RETRY_OFF, detail)
+        retry = Timer(timer.device, timer.kind, timer.started, now + RETRY_OFF, timer.detail)
+        self.timers[role] = retry
+        self.store.put(retry)
+
+    def _stop_until_off(self, role: Role, now: datetime, why: str) -> None:
+        """Send OFF now, and again every RETRY_OFF until the device says it is off."""
+        switch = self._switch(role)
+        if switch is None:
+            return
+        self._out += switch.turn_off()
+        timer = self.timers.get(role)
+        detail: dict[str, Any] = dict(timer.detail) if timer is not None else {}
+        if timer is not None and switch.auto_off and "give_up_at" not in detail:
+            # The device was given this deadline as its own auto-off.
+            detail["give_up_at"] = (timer.deadline + self._real(AUTO_OFF_GRACE_S)).timestamp()
+        detail.setdefault("why", why)
+        detail["expired"] = True
+        if role is Role.BATH_VALVE:
+            detail["status"] = self.bath.status
+        retry = Timer(
+            self._name(role),
+            ROLE_KINDS[role],
+            timer.started if timer is not None else now,
+            now + RETRY_OFF,
+            detail,
+        )
         self.timers[role] = retry
         self.store.put(retry)
 
@@ -755,6 +869,10 @@ class BridgeCore:
         on_timeout: Callable[[datetime], None] = lambda now: None,
     ) -> None:
         deadline = now + self._real(self.config.safety.confirm_timeout_s)
+        if request.expires_at is not None:
+            # Never confirm after the caller stopped waiting: it has told the user it failed.
+            left = (request.expires_at - self.wall(now)).total_seconds()
+            deadline = min(deadline, now + self._real(max(0.0, left)))
         self._pending.append(
             Pending(
                 role, want_on, deadline, request.verb, request.transaction, on_confirmed, on_timeout
@@ -828,7 +946,7 @@ class BridgeCore:
             (Role.BATH_VALVE, BathRequest(), "bath/stop", "I've stopped the bath"),
         ):
             timer = self.timers.get(role)
-            if timer is None or timer.detail.get("expired"):
+            if timer is None or timer.detail.get("expired") or timer.detail.get("off"):
                 continue
             decision = self.health.decide(request, timer.detail.get("runner"))
             if not decision.allowed:

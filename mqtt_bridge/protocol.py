@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from mqtt_bridge.errors import BridgeError, RequestError
@@ -28,6 +29,7 @@ TIMEOUT = "device_timeout"
 NOT_CONFIGURED = "not_configured"
 BUSY = "busy"
 UNKNOWN_VERB = "unknown_verb"
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Request:
     verb: str
     transaction: str | None
     params: dict[str, Any]
+    # When the caller stops waiting: after this, doing it would contradict what the user heard.
+    expires_at: datetime | None = None
 
 
 def parse_request(verb: str, payload: bytes) -> Request:
@@ -99,10 +103,22 @@ def parse_request(verb: str, payload: bytes) -> Request:
         transaction = str(transaction)
         if not transaction or len(transaction) > MAX_TRANSACTION:
             raise RequestError(f"transaction must be 1 to {MAX_TRANSACTION} characters")
-    request = Request(verb, transaction, document)
+    expires_at = _deadline(document.pop("expires_at", None)) if "expires_at" in document else None
+    request = Request(verb, transaction, document, expires_at)
     if verb not in VERBS:
         raise UnknownVerb(request)
     return request
+
+
+def _deadline(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    raise RequestError("expires_at must be an ISO 8601 time with its UTC offset")
 
 
 class UnknownVerb(RequestError):

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mqtt_bridge.client import BridgeClient
+from mqtt_bridge.client import BridgeClient, NoAnswer
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
@@ -17,6 +17,8 @@ from skill.settings import Settings
 log = logging.getLogger(__name__)
 
 BRIDGE_OFFLINE = "bridge_offline"
+# Sent, but no answer in time: the bridge drops it if it arrives late, and a stop follows it.
+NO_ANSWER = "no_answer"
 NO_HOME = "no_home"
 
 
@@ -29,6 +31,8 @@ class Outcome:
     code: str | None = None
     error: str | None = None
     rule: str | None = None
+    # The stop sent after a request that got no answer, so nothing it asked for starts later.
+    undo: str | None = None
 
     @classmethod
     def from_reply(cls, reply: Mapping[str, Any]) -> Outcome:
@@ -135,6 +139,11 @@ class HomeAccess:
             return Outcome(False, code=BRIDGE_OFFLINE, error="your home bridge is offline")
         try:
             reply = self._requester.request(home, verb, params or {}, timeout=self._timeout)
+        except NoAnswer as exc:
+            log.warning("home %s did not answer %s in time (undo: %s)", home, verb, exc.undo)
+            return Outcome(
+                False, code=NO_ANSWER, error="your home didn't answer in time", undo=exc.undo
+            )
         except BridgeError as exc:
             log.warning("home %s did not answer %s: %s", home, verb, exc)
             return Outcome(False, code=BRIDGE_OFFLINE, error="I can't reach your home right now")

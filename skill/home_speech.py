@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from skill.home import BRIDGE_OFFLINE, NO_HOME, Outcome
+from skill.home import BRIDGE_OFFLINE, NO_ANSWER, NO_HOME, Outcome
 
 EPSOM_DOSE = "about two cups, roughly 500 grams, of Epsom salt"
 LINK_HOME = (
@@ -17,7 +17,10 @@ LINK_HOME = (
 BATH_STATES: dict[str, str] = {
     "idle": "No bath is running.",
     "starting": "Your bath is just starting: the valve hasn't confirmed it's open yet.",
+    "closing": "Your bath should be full: I've asked the valve to close, "
+    "but it hasn't confirmed yet.",
     "ready": "Your bath is ready.",
+    "stopping": "I've asked the bath valve to close, but it hasn't confirmed yet.",
     "stopped": "The bath was stopped before it was full.",
     "too_hot": "I stopped the bath because the water got too hot.",
     "leak": "I stopped the bath because the leak sensor got wet.",
@@ -49,6 +52,14 @@ def failure(what: str, outcome: Outcome) -> str:
         return LINK_HOME
     if outcome.code == BRIDGE_OFFLINE:
         return f"I couldn't {what}: {outcome.error}. Nothing was changed."
+    if outcome.code == NO_ANSWER:
+        if outcome.undo:
+            # The bridge refuses the request if it arrives late, and the stop covers a lost answer.
+            return (
+                f"I couldn't {what}: {outcome.error}. I've told it to stop, "
+                "so nothing will start later."
+            )
+        return f"I couldn't {what}: {outcome.error}."
     if outcome.rule == HEALTH_RULE and outcome.error:
         return outcome.error  # the safety gate's own sentence
     reason = outcome.error or "something went wrong at home"
@@ -81,6 +92,8 @@ def describe_heat(state: Mapping[str, Any], timezone: Any, locale: str) -> str:
     heat = state.get("heat") or {}
     if not heat.get("running"):
         return "The heating pad is off."
+    if heat.get("stopping") or not heat.get("ends_at"):
+        return "The heating pad is on, and I'm switching it off: it hasn't confirmed yet."
     left = minutes(int(heat.get("remaining_min", 0)))
     ends = clock_time(heat.get("ends_at"), timezone, locale)
     return f"The heating pad is on, with {left} left. It switches off at {ends}."
@@ -107,7 +120,7 @@ def describe_running(state: Mapping[str, Any], timezone: Any, locale: str) -> st
     parts = []
     if (state.get("heat") or {}).get("running"):
         parts.append(describe_heat(state, timezone, locale))
-    if (state.get("bath") or {}).get("status") in ("filling", "ready"):
+    if (state.get("bath") or {}).get("status") in ("filling", "closing", "ready", "stopping"):
         parts.append(describe_bath(state))
     offline = [
         name.replace("_", " ")

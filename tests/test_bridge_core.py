@@ -89,6 +89,9 @@ def test_unconfirmed_heat_start_is_an_honest_error_and_the_plug_is_switched_off(
         "code": "device_timeout",
     }
     assert ("cmnd/heatpad/POWER", "OFF") in commands(home)
+    (retry,) = home.store.timers()
+    assert retry.detail["expired"], "no session left; only the OFF retry until the pad confirms"
+    home.pad("OFF")
     assert home.store.timers() == []
 
 
@@ -257,6 +260,7 @@ def test_status_reports_devices_and_timers(home: CoreHarness) -> None:
     data = home.replies("status")[0]["data"]
     assert data["heat"] == {
         "running": True,
+        "stopping": False,
         "ends_at": "2026-11-23T18:15:00+00:00",
         "remaining_min": 14,
     }
@@ -304,11 +308,12 @@ def test_bath_fills_for_volume_over_flow_and_is_announced_ready(home: CoreHarnes
     home.temperature(38.6)
     home.advance(600)
     assert valve_commands(home)[-1] == {"id": 0, "on": False}
+    assert home.said() == [], "not ready until the valve confirms it closed"
+    home.valve(False)
     assert (
         "Your bath is ready, at 38.6 degrees. Add about two cups of Epsom salt and stir."
         in home.said()
     )
-    home.valve(False)
     assert home.store.timers() == []
 
 
@@ -379,6 +384,7 @@ def test_bath_level_sensor_ends_the_fill(tmp_path: Path) -> None:
     home.valve(True)
     home.raw("zigbee2mqtt/tub_level", json.dumps({"water_leak": True}))
     assert valve_commands(home)[-1] == {"id": 0, "on": False}
+    home.valve(False)
     assert home.said()[-1].startswith("Your bath is ready")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from mqtt_support import BridgeProcess, Spy, integration_config, integration_doc
 
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
-from mqtt_bridge.client import BridgeClient
+from mqtt_bridge.client import BridgeClient, NoAnswer
 from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, Role, parse_config
 from mqtt_bridge.simulators import SimulatedHome
@@ -344,4 +345,36 @@ def test_sigterm_turns_heat_off(private_broker: MosquittoBroker, tmp_path: Path)
     finally:
         spy.stop()
         client.stop()
+        devices.stop()
+
+
+def test_a_hung_bridge_never_carries_out_what_the_user_heard_failed(
+    private_broker: MosquittoBroker, tmp_path: Path
+) -> None:
+    """Issue #10: the skill said "couldn't", and the pad came on after the bridge resumed."""
+    process, devices, client, _ = _process_home(private_broker, tmp_path, scale=1)
+    pad = devices[Role.HEATING_PAD]
+    spy = Spy(private_broker, "cmnd/heatpad/POWER", "recovery/test_home/request/#")
+    assert process.process is not None
+    try:
+        process.process.send_signal(signal.SIGSTOP)
+        with pytest.raises(NoAnswer) as failure:
+            client.request("test_home", "heat/start", {"minutes": 5}, timeout=1.5)
+        assert failure.value.undo == "heat/stop"
+        assert wait_until(lambda: spy.on("recovery/test_home/request/heat/stop"))
+        request = json.loads(spy.on("recovery/test_home/request/heat/start")[0])
+        assert request["expires_at"], "the request says when its caller stops waiting"
+        time.sleep(1.0)  # hung past the caller's deadline
+        process.process.send_signal(signal.SIGCONT)
+        # The resumed bridge answers again, and the late start was never acted on.
+        assert client.request("test_home", "status", timeout=8)["status"] == "ok"
+        time.sleep(0.5)
+        assert "ON" not in spy.on("cmnd/heatpad/POWER")
+        assert not pad.on
+    finally:
+        if process.process is not None and process.process.poll() is None:
+            process.process.send_signal(signal.SIGCONT)
+        spy.stop()
+        client.stop()
+        process.terminate()
         devices.stop()

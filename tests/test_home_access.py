@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from mqtt_bridge.client import NoAnswer
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.safety import SafetyLimits
 from skill import home_speech
-from skill.home import BRIDGE_OFFLINE, HomeAccess, Outcome
+from skill.home import BRIDGE_OFFLINE, NO_ANSWER, HomeAccess, Outcome
 
 
 @dataclass
@@ -128,3 +129,40 @@ def test_health_is_shared_under_a_runner_id_that_hides_the_user_id() -> None:
     assert access(requester).share_health("flat", runner, state) is True
     assert requester.calls == [("flat", f"health/{runner}", state.to_dict())]
     assert access(Requester(fail=True)).share_health("flat", runner, state) is False
+
+
+@dataclass
+class SilentRequester(Requester):
+    """A bridge that never answers: the client has sent `undo` to be sure."""
+
+    undo: str | None = None
+
+    def request(
+        self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        self.calls.append((home, verb, params or {}))
+        raise NoAnswer("the home bridge did not answer", self.undo)
+
+
+def test_no_answer_to_a_start_says_it_was_stopped_never_nothing_changed() -> None:
+    outcome = access(SilentRequester(undo="heat/stop")).request("flat", "heat/start", {})
+    assert outcome.code == NO_ANSWER and outcome.undo == "heat/stop"
+    speech = home_speech.failure("turn on the heating pad", outcome)
+    assert speech == (
+        "I couldn't turn on the heating pad: your home didn't answer in time. "
+        "I've told it to stop, so nothing will start later."
+    )
+    assert "Nothing was changed" not in speech
+
+
+def test_no_answer_to_a_stop_does_not_claim_anything() -> None:
+    outcome = access(SilentRequester()).request("flat", "heat/stop", {})
+    speech = home_speech.failure("switch off the heating pad", outcome)
+    assert speech == "I couldn't switch off the heating pad: your home didn't answer in time."
+
+
+def test_unconfirmed_bath_states_are_said_as_such() -> None:
+    assert "hasn't confirmed" in home_speech.describe_bath({"bath": {"status": "closing"}})
+    assert "hasn't confirmed" in home_speech.describe_bath({"bath": {"status": "stopping"}})
+    heat = {"heat": {"running": True, "stopping": True, "ends_at": None}}
+    assert "switching it off" in home_speech.describe_heat(heat, ZoneInfo("UTC"), "en-US")
