@@ -27,6 +27,8 @@ from mqtt_bridge.protocol import (
     EXPIRED,
     NOT_CONFIGURED,
     OFFLINE,
+    STATE_REFRESH_S,
+    STATE_VALID_S,
     TIMEOUT,
     Request,
     Topics,
@@ -46,10 +48,8 @@ BATH = "bath"
 LAST_HEAT_END = "last_heat_end"
 # An OFF that is not confirmed is sent again this often until the device says it is off.
 RETRY_OFF = timedelta(seconds=10)
-# The retained state is refreshed this often, and says it holds for STATE_VALID: a state older
-# than that was left by a bridge that died, and consumers treat it as unknown.
-STATE_REFRESH = timedelta(seconds=30)
-STATE_VALID = 2 * STATE_REFRESH + timedelta(seconds=15)
+STATE_REFRESH = timedelta(seconds=STATE_REFRESH_S)
+STATE_VALID = timedelta(seconds=STATE_VALID_S)
 # After a device with its own auto-off stops answering, OFF is retried until that auto-off has
 # surely fired (its deadline plus this), then the bridge stops asking.
 AUTO_OFF_GRACE_S = 30.0

@@ -6,7 +6,7 @@ from typing import Any
 
 from mqtt_bridge.config import BridgeConfig, Role
 from mqtt_bridge.messages import Message
-from mqtt_bridge.protocol import Topics
+from mqtt_bridge.protocol import STATE_VALID_S, Topics
 
 ORIGIN = {"name": "recovery-coach", "sw": "0.1.0"}
 
@@ -65,8 +65,10 @@ def discovery_messages(config: BridgeConfig, topics: Topics) -> list[Message]:
                     "payload_stop": "STOP",
                     "reports_position": False,
                     "state_topic": topics.state,
+                    # Opening and closing until the valve confirms: never "closed" on our word.
                     "value_template": (
-                        "{{ 'open' if value_json.bath.status == 'filling' else 'closed' }}"
+                        "{{ {'starting': 'opening', 'filling': 'open', 'closing': 'closing', "
+                        "'stopping': 'closing'}.get(value_json.bath.status, 'closed') }}"
                     ),
                 },
             ),
@@ -132,6 +134,9 @@ def discovery_messages(config: BridgeConfig, topics: Topics) -> list[Message]:
     messages = []
     for component, object_id, fields in entities:
         document = {**fields, **common, "unique_id": f"{node}_{object_id}"}
+        if component == "sensor":
+            # A bridge that died leaves its last state retained: let it go unavailable.
+            document["expire_after"] = STATE_VALID_S
         topic = f"{config.discovery_prefix}/{component}/{node}/{object_id}/config"
         messages.append(Message.json(topic, document, retain=True))
     return messages

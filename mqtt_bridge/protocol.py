@@ -30,6 +30,9 @@ NOT_CONFIGURED = "not_configured"
 BUSY = "busy"
 UNKNOWN_VERB = "unknown_verb"
 EXPIRED = "expired"
+# The retained state is refreshed this often and holds this long: past it, its bridge is gone.
+STATE_REFRESH_S = 30
+STATE_VALID_S = 75
 
 
 @dataclass(frozen=True)

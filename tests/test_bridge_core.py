@@ -440,6 +440,8 @@ def test_discovery_describes_one_device_with_its_entities(home: CoreHarness) -> 
         assert config["device"]["identifiers"] == [node]
         assert config["availability_topic"] == "recovery/test_home/availability"
         assert config["unique_id"].startswith(node)
+    sensor = configs[f"homeassistant/sensor/{node}/heat_remaining/config"]
+    assert sensor["expire_after"] == 75
 
 
 def test_discovery_is_sent_again_when_home_assistant_comes_online(home: CoreHarness) -> None:
