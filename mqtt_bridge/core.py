@@ -19,7 +19,13 @@ from typing import Any
 from mqtt_bridge.adapters import HermesSpeaker, Observation, Speaker, Switch, TopicSpeaker
 from mqtt_bridge.config import BridgeConfig, Role
 from mqtt_bridge.discovery import discovery_messages
-from mqtt_bridge.errors import BridgeError, DeviceError, RefusedError, RequestError
+from mqtt_bridge.errors import (
+    BridgeError,
+    DeviceError,
+    RefusedError,
+    RequestError,
+    StoreError,
+)
 from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import (
@@ -203,11 +209,20 @@ class BridgeCore:
     def start(self, now: datetime) -> list[Message]:
         """Load persisted timers: any deadline already passed means OFF now."""
         self._out = []
-        self.health.load()
-        for timer in self.store.timers():
+        try:
+            self.health.load()
+            stored = self.store.timers()
+            routine = self.store.get_json(ROUTINE_KEY)
+        except StoreError as exc:
+            # Without its timers the bridge can't know what may be running: switch it all off.
+            log.error("%s; switching heat and water off to be safe", exc)
+            for switched in KIND_ROLES.values():
+                self._switch_off(switched)
+            return self._flush()
+        for timer in stored:
             role = KIND_ROLES.get(timer.kind)
             if role is None or self._switch(role) is None:
-                self.store.delete(timer.device)
+                self._record(self.store.delete, timer.device)
                 continue
             self.timers[role] = timer
             if timer.kind == BATH:
@@ -219,8 +234,8 @@ class BridgeCore:
                 self._timer_expired(role, timer, now)
             elif timer.deadline <= now:
                 self._switch_off(role)
-        self.routines.restore(self.store.get_json(ROUTINE_KEY), now)
-        self.store.put_json(ROUTINE_KEY, None)
+        self.routines.restore(routine, now)
+        self._record(self.store.put_json, ROUTINE_KEY, None)
         return self._flush()
 
     def connected(self, now: datetime) -> list[Message]:
@@ -250,7 +265,10 @@ class BridgeCore:
             if role in self.timers:
                 # Kept, already expired: the next start sends OFF again until it is confirmed.
                 timer = self.timers[role]
-                self.store.put(Timer(timer.device, timer.kind, timer.started, now, timer.detail))
+                self._record(
+                    self.store.put,
+                    Timer(timer.device, timer.kind, timer.started, now, timer.detail),
+                )
         # Nobody will refresh the state after this: leave one that says it no longer holds.
         self._out.append(
             Message.json(self.topics.state, self.snapshot(now, valid=timedelta(0)), retain=True)
@@ -753,7 +771,7 @@ class BridgeCore:
             timer.device, timer.kind, timer.started, timer.deadline, {**timer.detail, "off": True}
         )
         self.timers[role] = watch
-        self.store.put(watch)
+        self._record(self.store.put, watch)
         self._device_off(role, timer, now)
 
     def _device_off(self, role: Role, timer: Timer, now: datetime) -> None:
@@ -761,7 +779,7 @@ class BridgeCore:
         if role is Role.BATH_VALVE:
             self._valve_closed(now)
             return
-        self.store.put_time(LAST_HEAT_END, now)
+        self._record(self.store.put_time, LAST_HEAT_END, now)
         why = timer.detail.get("why")
         on_time = why == "deadline" or (
             why is None and timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
@@ -817,7 +835,7 @@ class BridgeCore:
         self._switch_off(role)
         retry = Timer(timer.device, timer.kind, timer.started, now + RETRY_OFF, timer.detail)
         self.timers[role] = retry
-        self.store.put(retry)
+        self._record(self.store.put, retry)
 
     def _stop_until_off(self, role: Role, now: datetime, why: str) -> None:
         """Send OFF now, and again every RETRY_OFF until the device says it is off."""
@@ -842,17 +860,24 @@ class BridgeCore:
             detail,
         )
         self.timers[role] = retry
-        self.store.put(retry)
+        self._record(self.store.put, retry)
 
     def _switch_off(self, role: Role) -> None:
         switch = self._switch(role)
         if switch is not None:
             self._out += switch.turn_off()
 
+    def _record(self, write: Callable[..., None], *args: Any) -> None:
+        """Write to the timer database; if that fails, carry on from memory: no OFF ever waits."""
+        try:
+            write(*args)
+        except StoreError as exc:
+            log.error("%s; carrying on from memory", exc)
+
     def _drop_timer(self, role: Role) -> None:
         timer = self.timers.pop(role, None)
         if timer is not None:
-            self.store.delete(timer.device)
+            self._record(self.store.delete, timer.device)
 
     def _said(self, say_id: str) -> None:
         say = self._says.pop(say_id, None)
@@ -914,7 +939,7 @@ class BridgeCore:
             self._routine_changed(now)
 
     def _routine_changed(self, now: datetime) -> None:
-        self.store.put_json(ROUTINE_KEY, self.routines.persisted())
+        self._record(self.store.put_json, ROUTINE_KEY, self.routines.persisted())
         self._publish_state(now)
 
     def _routine_action(self, action: Action, now: datetime) -> None:

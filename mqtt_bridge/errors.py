@@ -29,6 +29,12 @@ class RefusedError(BridgeError):
         self.rule = rule
 
 
+class StoreError(BridgeError):
+    """The timer database could not be read or written (locked, read-only, full, corrupt)."""
+
+    code = "storage_failed"
+
+
 class DeviceError(BridgeError):
     """A device is missing, offline, busy or did not confirm."""
 

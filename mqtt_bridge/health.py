@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from mqtt_bridge.errors import RefusedError, RequestError
+from mqtt_bridge.errors import RefusedError, RequestError, StoreError
 from mqtt_bridge.messages import parse_json
 from mqtt_bridge.store import TimerStore
 from routines.errors import RoutinesError
@@ -117,6 +117,10 @@ class RunnerHealth:
         return self.update(runner, state)
 
     def _persist(self) -> None:
-        self._store.put_json(
-            HEALTH_KEY, {runner: state.to_dict() for runner, state in self._states.items()}
-        )
+        try:
+            self._store.put_json(
+                HEALTH_KEY, {runner: state.to_dict() for runner, state in self._states.items()}
+            )
+        except StoreError as exc:
+            # The gate still decides from memory; the skill republishes the state (retained).
+            log.error("%s; keeping runners' health in memory", exc)

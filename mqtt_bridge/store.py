@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.errors import BridgeError, StoreError
 
+LOCK_WAIT_S = 0.2
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS timers (
         device   TEXT PRIMARY KEY,
@@ -50,7 +51,10 @@ class TimerStore:
         """Open (creating) the database."""
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            # A short busy wait: the worker that waits here is the one that sends every OFF.
+            self._db = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=False, timeout=LOCK_WAIT_S
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             for statement in SCHEMA:
@@ -71,9 +75,15 @@ class TimerStore:
         assert self._db is not None
         return self._db
 
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self.db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the timer database {self._path} failed: {exc}") from exc
+
     def timers(self) -> list[Timer]:
         """Return every stored timer."""
-        rows = self.db.execute("SELECT device, kind, started, deadline, detail FROM timers")
+        rows = self._execute("SELECT device, kind, started, deadline, detail FROM timers")
         return [
             Timer(device, kind, _time(started), _time(deadline), json.loads(detail))
             for device, kind, started, deadline, detail in rows
@@ -81,7 +91,7 @@ class TimerStore:
 
     def put(self, timer: Timer) -> None:
         """Store or replace a device's timer."""
-        self.db.execute(
+        self._execute(
             "INSERT OR REPLACE INTO timers VALUES (?, ?, ?, ?, ?)",
             (
                 timer.device,
@@ -94,30 +104,28 @@ class TimerStore:
 
     def delete(self, device: str) -> None:
         """Forget a device's timer."""
-        self.db.execute("DELETE FROM timers WHERE device = ?", (device,))
+        self._execute("DELETE FROM timers WHERE device = ?", (device,))
 
     def get_time(self, key: str) -> datetime | None:
         """Read a stored moment, such as when the last heat session ended."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return _time(float(row[0])) if row else None
+        rows = self._execute("SELECT value FROM meta WHERE key = ?", (key,))
+        return _time(float(rows[0][0])) if rows else None
 
     def get_json(self, key: str) -> Any:
         """Read a stored JSON value, or None."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        rows = self._execute("SELECT value FROM meta WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else None
 
     def put_json(self, key: str, value: Any) -> None:
         """Store a JSON value; None deletes it."""
         if value is None:
-            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            self._execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+            self._execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
     def put_time(self, key: str, moment: datetime) -> None:
         """Store a moment."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, repr(moment.timestamp()))
-        )
+        self._execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, repr(moment.timestamp())))
 
 
 def _time(timestamp: float) -> datetime:

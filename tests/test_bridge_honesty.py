@@ -6,12 +6,18 @@ Each test here was written from a defect in issue #10 and failed before its fix.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bridge_support import CoreHarness
+
+from mqtt_bridge.core import BridgeCore
+from mqtt_bridge.errors import StoreError
+from mqtt_bridge.store import Timer, TimerStore
 
 GENERIC_PAD = {
     "role": "heating_pad",
@@ -276,3 +282,60 @@ def test_shutdown_leaves_a_state_that_has_already_expired(home: CoreHarness) -> 
     home._record(home.core.shutdown(home.now))
     final = state(home)
     assert final["expires_at"] <= final["updated_at"]
+
+
+# --- the timer database failing does not stop an OFF ---------------------------------------------
+
+
+@pytest.fixture
+def locked(home: CoreHarness) -> Iterator[sqlite3.Connection]:
+    """Another process holding the timer database's write lock."""
+    locker = sqlite3.connect(home.config.database, isolation_level=None)
+    yield locker
+    locker.close()
+
+
+def test_a_locked_database_never_holds_back_an_off(
+    home: CoreHarness, locked: sqlite3.Connection
+) -> None:
+    home.request("heat/start", minutes=10, transaction="t")
+    home.pad("ON")
+    locked.execute("BEGIN EXCLUSIVE")
+    home.clear()
+    home.advance(10 * 60)
+    assert pad_commands(home) == ["OFF"], "the deadline's OFF goes out though it can't be stored"
+    home.clear()
+    home.advance(10)
+    assert pad_commands(home) == ["OFF"], "and is retried from memory"
+    home.pad("OFF")
+    locked.execute("ROLLBACK")
+    assert home.store.timers() == [] or home.core.timers == {}
+
+
+def test_a_locked_database_refuses_a_start_with_an_answer(
+    home: CoreHarness, locked: sqlite3.Connection
+) -> None:
+    locked.execute("BEGIN EXCLUSIVE")
+    home.clear()
+    home.request("heat/start", minutes=10, transaction="t")
+    assert pad_commands(home) == [], "no ON without a stored deadline"
+    (reply,) = home.replies("heat/start")
+    assert reply["status"] == "error" and reply["code"] == "storage_failed"
+    home.request("heat/stop", transaction="s")
+    assert pad_commands(home) == ["OFF"], "a stop needs no database"
+    home.pad("OFF")
+    assert home.replies("heat/stop")[0]["status"] == "ok"
+
+
+class UnreadableStore(TimerStore):
+    """A timer database that no longer reads back (a seam: WAL reads go through locks)."""
+
+    def timers(self) -> list[Timer]:
+        raise StoreError("the timer database failed: database disk image is malformed")
+
+
+def test_a_bridge_that_cannot_read_its_timers_switches_everything_off(home: CoreHarness) -> None:
+    fresh = BridgeCore(home.config, UnreadableStore(home.config.database))
+    topics = {m.topic: m.payload for m in fresh.start(home.now)}
+    assert topics["cmnd/heatpad/POWER"] == "OFF"
+    assert json.loads(topics["shellyplus1-bath/rpc"])["params"]["on"] is False
