@@ -224,6 +224,7 @@ class BridgeCore:
             if role is None or self._switch(role) is None:
                 self._record(self.store.delete, timer.device)
                 continue
+            timer = self._within_limit(role, timer, now)
             self.timers[role] = timer
             if timer.kind == BATH:
                 detail = timer.detail
@@ -237,6 +238,20 @@ class BridgeCore:
         self.routines.restore(routine, now)
         self._record(self.store.put_json, ROUTINE_KEY, None)
         return self._flush()
+
+    def _within_limit(self, role: Role, timer: Timer, now: datetime) -> Timer:
+        """Cut a stored deadline that is further off than any session may last."""
+        safety = self.config.safety
+        longest = timedelta(
+            minutes=safety.heat_max_minutes if role is Role.HEATING_PAD else safety.fill_max_minutes
+        )
+        if timer.deadline <= now + longest:
+            return timer
+        # Only a clock stepped back since it was stored (or a tampered file) gets here.
+        log.warning("%s's stored deadline is too far off: cutting it to the limit", timer.device)
+        cut = Timer(timer.device, timer.kind, min(timer.started, now), now + longest, timer.detail)
+        self._record(self.store.put, cut)
+        return cut
 
     def connected(self, now: datetime) -> list[Message]:
         """(Re)assert everything after (re)connecting: availability, discovery, states."""
