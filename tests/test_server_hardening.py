@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -13,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from envelope_fuzz import bodies, check_answer
 from envelopes import SKILL_ID, envelope, intent
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import settings as hsettings
 from pki import NOW, Authority, Leaf
 from server_support import start_server
 from test_verification import CERT_URL, Clock, Fetcher
@@ -73,6 +77,54 @@ def test_a_crowd_of_idle_connections_does_not_lock_out_alexa(server: str) -> Non
     finally:
         for connection in idle:
             connection.close()
+
+
+@pytest.fixture
+def quick_server() -> Iterator[str]:
+    """The hardened server in-process, with a 1 s request deadline to test it quickly."""
+    from threading import Thread
+
+    from flask import Flask
+
+    from skill.server import build_server
+
+    app = Flask(__name__)
+    app.post("/alexa")(lambda: "ok")
+    server = build_server(app, "127.0.0.1", 0, request_deadline_s=1.0)
+    thread = Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        server.close()
+
+
+def test_a_client_trickling_its_headers_is_dropped_at_the_deadline(quick_server: str) -> None:
+    # Each byte resets waitress's idle timer; only the per-request deadline stops this client.
+    with socket.create_connection(_address(quick_server), timeout=1) as slow:
+        started = time.monotonic()
+        dropped = False
+        for byte in b"POST /alexa HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+            try:
+                slow.send(bytes([byte]))
+                slow.settimeout(0.25)
+                dropped = slow.recv(1) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                dropped = True
+            if dropped:
+                break
+        assert dropped
+        assert time.monotonic() - started < 5.0
+
+
+def test_waitress_refusals_use_the_json_error_shape(quick_server: str) -> None:
+    with socket.create_connection(_address(quick_server), timeout=3) as connection:
+        connection.sendall(b"POST /alexa HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000)
+        reply = http.client.HTTPResponse(connection)
+        reply.begin()
+        _json_error(reply.status, json.loads(reply.read()), 431)
 
 
 # --- body limits (defect 8) ---------------------------------------------------------------
@@ -319,3 +371,59 @@ def test_real_downloads_of_a_missing_certificate_happen_once(authority: Authorit
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --- every answer is an envelope or a JSON error (the proof for defects 8 and 9) -----------
+
+
+class Tracebacks(logging.Handler):
+    """Collects every log record that carries a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.stack_info:
+            self.records.append(record)
+
+
+@pytest.fixture
+def tracebacks() -> Iterator[Tracebacks]:
+    handler = Tracebacks()
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)
+
+
+def fuzz_clients(tmp_path: Path, authority: Authority) -> list[tuple[FlaskClient, Leaf | None]]:
+    """A client without verification, and one verifying against the test PKI at NOW."""
+    leaf = authority.issue()
+    plain = create_app(Settings(database=tmp_path / "plain.sqlite3", verify_requests=False))
+    store = CertificateStore([authority.certificate], fetch=Fetcher({CERT_URL: leaf.pem()}))
+    return [(plain.test_client(), None), (_verified(tmp_path, store, Clock()), leaf)]
+
+
+def post_fuzzed(client: FlaskClient, body: bytes, signer: Leaf | None) -> None:
+    headers = {"Content-Type": "application/json"}
+    if signer is not None:
+        headers |= {"SignatureCertChainUrl": CERT_URL, "Signature-256": signer.sign(body)}
+    response = client.post("/alexa", data=body, headers=headers)
+    check_answer(response.status_code, response.get_data())
+
+
+def fuzz(client: FlaskClient, signer: Leaf | None, examples: int) -> None:
+    @hsettings(max_examples=examples, deadline=None, database=None)
+    @given(body=bodies(NOW))
+    def run(body: bytes) -> None:
+        post_fuzzed(client, body, signer)
+
+    run()
+
+
+def test_fuzzed_bodies_get_an_envelope_or_a_json_error(
+    tmp_path: Path, authority: Authority, tracebacks: Tracebacks
+) -> None:
+    for client, signer in fuzz_clients(tmp_path, authority):
+        fuzz(client, signer, examples=150)
+    assert [r.getMessage() for r in tracebacks.records] == []
