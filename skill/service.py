@@ -29,6 +29,7 @@ SUPPORTED_REQUEST_TYPES = frozenset(
 # the like come without one, and System.ExceptionEncountered answers those); the handlers of
 # these keep the conversation in it.
 SESSION_REQUEST_TYPES = frozenset({"LaunchRequest", "IntentRequest", "SessionEndedRequest"})
+INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
 
 
 def build_skill(
@@ -117,6 +118,10 @@ class SkillService:
             payload.get("session"), Mapping
         ):
             raise BadRequestError(f"{request_type} has no session")
+        if request_type in INTENT_REQUEST_TYPES and not isinstance(
+            _at(payload, "request", "intent", "name"), str
+        ):
+            raise BadRequestError(f"malformed {request_type}: no intent name")
         if not isinstance(_at(payload, "context", "System", "user", "userId"), str):
             # Alexa always says who is asking; the skill keeps each runner's history by it.
             raise BadRequestError("envelope has no user id")

@@ -427,3 +427,24 @@ def test_fuzzed_bodies_get_an_envelope_or_a_json_error(
     for client, signer in fuzz_clients(tmp_path, authority):
         fuzz(client, signer, examples=150)
     assert [r.getMessage() for r in tracebacks.records] == []
+
+
+@pytest.mark.parametrize("request_type", ["IntentRequest", "CanFulfillIntentRequest"])
+@pytest.mark.parametrize("bent", [None, "GetRecoveryPlanIntent", {"slots": {}}])
+def test_intent_requests_without_an_intent_name_are_400(
+    client: FlaskClient, request_type: str, bent: Any
+) -> None:
+    payload = intent("AMAZON.HelpIntent", datetime.now(UTC))
+    payload["request"]["type"] = request_type
+    payload["request"]["intent"] = bent
+    response = client.post("/alexa", json=payload)
+    _json_error(response.status_code, response.json, 400)
+    assert "intent name" in response.json["error"]
+
+
+def test_an_unknown_intent_is_answered_without_a_traceback(
+    client: FlaskClient, tracebacks: Tracebacks
+) -> None:
+    response = client.post("/alexa", json=intent("OrderPizzaIntent", datetime.now(UTC)))
+    assert response.status_code == 200
+    assert [record.getMessage() for record in tracebacks.records] == []

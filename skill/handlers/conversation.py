@@ -9,6 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
+from ask_sdk_runtime.exceptions import DispatchException
 
 from skill.handlers.common import (
     ACTION_KEY,
@@ -215,7 +216,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         """Log the failure and apologise with a way forward."""
-        log.error("handler failed: %s", exception, exc_info=exception)
+        if isinstance(exception, DispatchException):
+            # No handler takes this request (an intent the model lacks): expected, no traceback.
+            log.warning("no handler for this request: %s", exception)
+        else:
+            log.error("handler failed: %s", exception, exc_info=exception)
         reply = Reply(speech=SORRY, reprompt=REPROMPT)
         try:
             return respond(handler_input, reply)
