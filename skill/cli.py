@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from waitress.server import create_server
 
 from mqtt_bridge.cli import COMMANDS as BRIDGE_COMMANDS
 from skill.console import chat_loop, show
@@ -19,6 +18,7 @@ from skill.errors import SkillError
 from skill.home import HomeAccess
 from skill.nlu import InteractionModel
 from skill.persistence import SQLitePersistenceAdapter
+from skill.server import build_server
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
 from skill.web import create_app
@@ -55,7 +55,7 @@ def serve(host: str | None, port: int | None, config: Path | None, no_verify: bo
         app = create_app(settings)
     except SkillError as exc:
         raise click.ClickException(str(exc)) from exc
-    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+    server = build_server(app, settings.host, settings.port)
     port = getattr(server, "effective_port", settings.port)
     click.echo(f"Recovery Coach skill on http://{settings.host}:{port}/alexa")
     server.run()

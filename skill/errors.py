@@ -15,3 +15,7 @@ class BadRequestError(SkillError):
 
 class VerificationError(BadRequestError):
     """The request failed Amazon's web-service verification rules."""
+
+
+class BodyTooLargeError(BadRequestError):
+    """The request body is larger than any Alexa request; the web edge answers 413."""

@@ -11,7 +11,8 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
-from skill.errors import BadRequestError
+from skill.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from skill.errors import BadRequestError, BodyTooLargeError
 from skill.handlers import CatchAllExceptionHandler, request_handlers
 from skill.home import HomeAccess
 
@@ -24,7 +25,11 @@ SUPPORTED_REQUEST_TYPES = frozenset(
         "System.ExceptionEncountered",
     }
 )
-MAX_BODY_BYTES = 128 * 1024
+# Alexa sends a session with every standard request (only AudioPlayer, PlaybackController and
+# the like come without one, and System.ExceptionEncountered answers those); the handlers of
+# these keep the conversation in it.
+SESSION_REQUEST_TYPES = frozenset({"LaunchRequest", "IntentRequest", "SessionEndedRequest"})
+INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
 
 
 def build_skill(
@@ -42,14 +47,37 @@ def build_skill(
 def parse_body(body: bytes) -> dict[str, Any]:
     """Decode a request body as a JSON object, or raise BadRequestError."""
     if len(body) > MAX_BODY_BYTES:
-        raise BadRequestError("request body is too large")
+        raise BodyTooLargeError("request body is too large")
     try:
         payload = json.loads(body)
+    except RecursionError as exc:  # the C parser stops near Python's recursion limit
+        raise BadRequestError("request body is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequestError("request body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise BadRequestError("request body must be a JSON object")
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise BadRequestError("request body is nested too deeply")
     return payload
+
+
+def _depth(document: Any) -> int:
+    # Iterative: the point is to measure documents too deep for recursive code.
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class SkillService:
@@ -86,6 +114,17 @@ class SkillService:
         request_type = str(request["type"])
         if request_type not in SUPPORTED_REQUEST_TYPES:
             raise BadRequestError(f"unsupported request type {request_type!r}")
+        if request_type in SESSION_REQUEST_TYPES and not isinstance(
+            payload.get("session"), Mapping
+        ):
+            raise BadRequestError(f"{request_type} has no session")
+        if request_type in INTENT_REQUEST_TYPES and not isinstance(
+            _at(payload, "request", "intent", "name"), str
+        ):
+            raise BadRequestError(f"malformed {request_type}: no intent name")
+        if not isinstance(_at(payload, "context", "System", "user", "userId"), str):
+            # Alexa always says who is asking; the skill keeps each runner's history by it.
+            raise BadRequestError("envelope has no user id")
         if self._skill_ids and application_id(payload) not in self._skill_ids:
             raise BadRequestError("request is for a different skill ID")
         return request_type
@@ -94,9 +133,14 @@ class SkillService:
 def application_id(payload: Mapping[str, Any]) -> str | None:
     """Return the skill ID an envelope is addressed to."""
     for path in (("context", "System", "application"), ("session", "application")):
-        node: Any = payload
-        for key in path:
-            node = node.get(key) if isinstance(node, Mapping) else None
-        if isinstance(node, Mapping) and isinstance(node.get("applicationId"), str):
-            return str(node["applicationId"])
+        found = _at(payload, *path, "applicationId")
+        if isinstance(found, str):
+            return found
     return None
+
+
+def _at(document: Mapping[str, Any], *path: str) -> Any:
+    node: Any = document
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node

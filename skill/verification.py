@@ -11,7 +11,10 @@ import threading
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +36,14 @@ MAX_TIMESTAMP_SKEW = timedelta(seconds=150)
 MAX_CERT_BYTES = 64 * 1024
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
+# A URL whose certificate could not be had is not tried again for this long, so a flood of
+# forged requests naming it costs one download; short, so an outage at Amazon heals quickly.
+FAILURE_TTL = timedelta(seconds=60)
+# Forgers choose the URLs: remember only so many failures, dropping the oldest.
+FAILURE_CACHE_SIZE = 1024
+# Downloads of the same URL wait for each other instead of racing; a few striped locks bound
+# the memory that takes whatever URLs arrive.
+DOWNLOAD_LOCKS = 16
 
 Clock = Callable[[], datetime]
 Fetcher = Callable[[str, float], bytes]
@@ -92,6 +103,12 @@ class _CachedCertificate:
     expires: datetime
 
 
+@dataclass(frozen=True)
+class _CachedFailure:
+    reason: str
+    expires: datetime
+
+
 class CertificateStore:
     """Download, validate and cache Alexa's signing certificates until they expire."""
 
@@ -108,19 +125,55 @@ class CertificateStore:
         self._timeout = timeout
         self._clock = clock
         self._cache: dict[str, _CachedCertificate] = {}
+        self._failures: OrderedDict[str, _CachedFailure] = OrderedDict()
         self._lock = threading.Lock()
+        self._download_locks = tuple(threading.Lock() for _ in range(DOWNLOAD_LOCKS))
 
     def certificate_for(self, url: str) -> x509.Certificate:
         """Return the validated signing certificate behind `url`."""
-        now = self._clock()
+        cached = self._cached(url, self._clock())
+        if cached is not None:
+            return cached
+        with self._downloading(url):
+            # Another request may have fetched it, or failed to, while this one waited.
+            now = self._clock()
+            cached = self._cached(url, now)
+            if cached is not None:
+                return cached
+            try:
+                certificate = self._validate(self._fetch(url, self._timeout), now)
+            except VerificationError as exc:
+                self._remember_failure(url, str(exc), now)
+                raise
+            with self._lock:
+                self._cache[url] = _CachedCertificate(certificate, certificate.not_valid_after_utc)
+            return certificate
+
+    def _cached(self, url: str, now: datetime) -> x509.Certificate | None:
+        """Return a still-valid certificate, raise a still-fresh failure, else None."""
         with self._lock:
             cached = self._cache.get(url)
+            failure = self._failures.get(url)
+            if failure is not None and now >= failure.expires:
+                del self._failures[url]
+                failure = None
         if cached is not None and now < cached.expires:
             return cached.certificate
-        certificate = self._validate(self._fetch(url, self._timeout), now)
+        if failure is not None:
+            raise VerificationError(failure.reason)
+        return None
+
+    def _remember_failure(self, url: str, reason: str, now: datetime) -> None:
         with self._lock:
-            self._cache[url] = _CachedCertificate(certificate, certificate.not_valid_after_utc)
-        return certificate
+            self._failures.pop(url, None)
+            self._failures[url] = _CachedFailure(reason, now + FAILURE_TTL)
+            while len(self._failures) > FAILURE_CACHE_SIZE:
+                self._failures.popitem(last=False)
+
+    @contextmanager
+    def _downloading(self, url: str) -> Iterator[None]:
+        with self._download_locks[zlib.crc32(url.encode()) % DOWNLOAD_LOCKS]:
+            yield
 
     def _validate(self, pem: bytes, now: datetime) -> x509.Certificate:
         try:
@@ -171,6 +224,9 @@ class RequestVerifier:
             signature = base64.b64decode(signature_b64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise VerificationError("signature is not valid base64") from exc
+        # Cheap checks first: a forged or replayed request must not cost a download. The
+        # timestamp is only trusted once the signature checks out, which happens below.
+        check_timestamp(payload, self._clock())
         certificate = self._certificates.certificate_for(url)
         public_key = certificate.public_key()
         assert isinstance(public_key, rsa.RSAPublicKey)  # checked when the certificate was cached
@@ -178,7 +234,6 @@ class RequestVerifier:
             public_key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature as exc:
             raise VerificationError("signature does not match the request body") from exc
-        check_timestamp(payload, self._clock())
 
 
 def check_timestamp(payload: Mapping[str, Any], now: datetime) -> None:

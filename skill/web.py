@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from skill.errors import BadRequestError
+from skill.edge import MAX_BODY_BYTES, error_document
+from skill.errors import BadRequestError, BodyTooLargeError
 from skill.home import HomeAccess
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill, parse_body
@@ -41,7 +42,10 @@ def create_app(
         persistence = SQLitePersistenceAdapter(settings.database)
         service = SkillService(build_skill(persistence, access), settings.skill_ids)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    # Werkzeug refuses a too-long Content-Length before reading anything. A body without one
+    # (chunked) it cuts off silently at this size, so allow one byte more than the limit:
+    # parse_body then sees that byte and refuses the body instead of parsing a truncated one.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1
 
     @app.post("/alexa")
     def alexa() -> tuple[Response, int] | Response:
@@ -51,6 +55,8 @@ def create_app(
             if verifier is not None:
                 verifier.verify(dict(request.headers.items()), body, payload)
             return jsonify(service.dispatch(payload))
+        except BodyTooLargeError as exc:
+            return _error(str(exc), 413)
         except BadRequestError as exc:
             log.warning("rejected request: %s", exc)
             return _error(str(exc), 400)
@@ -75,4 +81,4 @@ def create_app(
 
 
 def _error(reason: str, status: int) -> tuple[Response, int]:
-    return jsonify({"status": "error", "error": reason}), status
+    return jsonify(error_document(reason)), status

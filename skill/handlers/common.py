@@ -103,8 +103,11 @@ def unit_for(handler_input: HandlerInput, history: History | None = None) -> Dis
 
 def session_of(handler_input: HandlerInput) -> dict[str, Any]:
     """Return the session attributes, which the SDK creates for every in-session request."""
+    # Out-of-session requests have none (the SDK raises when asked); give them a throwaway dict.
+    if handler_input.request_envelope.session is None:
+        return {}
     session = handler_input.attributes_manager.session_attributes
-    if session is None:  # out-of-session requests have none; give them a throwaway dict
+    if session is None:
         return {}
     return session
 

@@ -6,8 +6,10 @@ import logging
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
+from ask_sdk_runtime.exceptions import DispatchException
 
 from skill.handlers.common import (
     ACTION_KEY,
@@ -24,7 +26,7 @@ from skill.handlers.health import CLEAR_FLAGS, clear_flags, keep_flags, recheck_
 from skill.handlers.home import carry_out, home_of, share_health
 from skill.handlers.stretching import OFFER_CONTINUE, continue_stretches
 from skill.home import HomeAccess
-from skill.speech import ANYTHING_ELSE, WANT_MORE, Part, Reply
+from skill.speech import ANYTHING_ELSE, WANT_MORE, Part, Reply, ssml
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ HELP = (
     "What should I eat? Should I run tomorrow? What would you like to do?"
 )
 REPROMPT = "You can ask me how to recover, or tell me about your run."
+SORRY = "Sorry, something went wrong on my side. " + REPROMPT
 GOODBYE = "Recover well. Happy running!"
 
 
@@ -213,11 +216,15 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         """Log the failure and apologise with a way forward."""
-        log.error("handler failed: %s", exception, exc_info=exception)
-        return respond(
-            handler_input,
-            Reply(
-                speech="Sorry, something went wrong on my side. " + REPROMPT,
-                reprompt=REPROMPT,
-            ),
-        )
+        if isinstance(exception, DispatchException):
+            # No handler takes this request (an intent the model lacks): expected, no traceback.
+            log.warning("no handler for this request: %s", exception)
+        else:
+            log.error("handler failed: %s", exception, exc_info=exception)
+        reply = Reply(speech=SORRY, reprompt=REPROMPT)
+        try:
+            return respond(handler_input, reply)
+        except Exception:  # the last handler must answer even when the request itself is odd
+            log.exception("could not queue the apology in the session; answering without it")
+        fallback: Response = ResponseFactory().speak(ssml(SORRY)).ask(ssml(REPROMPT)).response
+        return fallback
