@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from waitress.server import create_server
 
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker, free_port
@@ -24,6 +23,7 @@ from skill.console import chat_loop
 from skill.conversation import Conversation, http_transport
 from skill.home import HomeAccess
 from skill.nlu import InteractionModel
+from skill.server import build_server
 from skill.settings import Settings
 from skill.web import create_app
 
@@ -160,7 +160,7 @@ def run_demo(locale: str, settings: Settings, scale: float) -> None:
             home = None
         port = free_port()
         app = create_app(settings, home=access)
-        server = create_server(app, host="127.0.0.1", port=port, threads=4)
+        server = build_server(app, "127.0.0.1", port)
         url = f"http://127.0.0.1:{port}/alexa"
         threading.Thread(target=server.run, name="skill-server", daemon=True).start()
         click.echo(f"Skill server (verification off, local only) on {url}")
