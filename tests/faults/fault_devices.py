@@ -41,9 +41,10 @@ class History:
         with self._lock:
             changes = list(self.changes)
         latest: float | None = None
-        for (at, on), following in zip(changes, [*changes[1:], (time.time(), False)], strict=True):
-            if on and following[0] > moment:
-                latest = following[0]
+        ends = [at for at, _ in changes[1:]] + [time.time()]
+        for (_, on), end in zip(changes, ends, strict=True):
+            if on and end > moment:
+                latest = end
         return latest
 
     def overrun(self, deadline: float) -> float:

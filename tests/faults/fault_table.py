@@ -66,7 +66,7 @@ def _overrun(row: Row) -> str:
         return "—"
     text = f"{row.overrun_s:.2f} s"
     if row.clock_bound:
-        text += f" at ×{row.scale:g} = **{row.real_overrun_s:.0f} s** real"
+        text += f" at scale {row.scale:g} = **{row.real_overrun_s:.0f} s** real"
     return text
 
 
