@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps lint test demo bench serve clean
+.PHONY: help venv system-deps lint test faults demo bench serve clean
 
 help:
 	@echo "make demo   - start the skill locally and talk to it"
-	@echo "make test   - install what is needed, then lint, type-check and run every test"
+	@echo "make test   - install what is needed, then lint, type-check and run the tests (not the slow ones)"
+	@echo "make faults - run the fault matrix against real Mosquitto and bridge processes; print docs/faults.md"
 	@echo "make bench  - run the benchmarks"
 	@echo "make serve  - serve the skill on 127.0.0.1:5000 (needs a skill ID; see README)"
 
@@ -43,7 +44,11 @@ lint: venv
 	$(BIN)/mypy
 
 test: venv system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# The fault matrix (issue #10): the conftest prints the table and writes it to docs/faults.md.
+faults: venv system-deps
+	FAULTS_TABLE=docs/faults.md $(BIN)/pytest -m faults tests/faults
 
 demo: venv system-deps
 	$(BIN)/recovery-coach demo
