@@ -34,7 +34,7 @@ class ScaledClock:
         if not 0 < scale <= 10_000:
             raise ValueError("time scale must be between 0 and 10000")
         self.scale = scale
-        self._wall0 = time.time()
+        self._wall0 = self._wall_time()
         self._mono0 = time.monotonic()
         self.origin = self._wall0 if origin is None else origin
 
@@ -46,7 +46,10 @@ class ScaledClock:
     def wall(self, moment: datetime) -> datetime:
         """Return the wall-clock time at which this clock reads (or read) `moment`."""
         behind = (self.now() - moment).total_seconds() / self.scale
-        return datetime.fromtimestamp(time.time() - behind, UTC)
+        return datetime.fromtimestamp(self._wall_time() - behind, UTC)
+
+    def _wall_time(self) -> float:
+        return time.time()
 
 
 SYSTEM_CLOCK = ScaledClock(1.0, origin=0.0)

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.client import BridgeClient
+from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, parse_config
 from mqtt_bridge.connection import disable_nagle
 from mqtt_bridge.errors import BridgeError
@@ -115,20 +116,19 @@ def retained(broker: MosquittoBroker, topic: str, timeout: float = 3.0) -> dict[
     return document if isinstance(document, dict) else None
 
 
-class SteppedClock:
-    """A scaled clock whose reading can be stepped forward or back, as NTP or a user would."""
+class SteppedClock(ScaledClock):
+    """The bridge's own clock on a system whose wall clock is stepped, as NTP or a user would."""
 
     def __init__(self, scale: float, origin: float) -> None:
-        self.scale, self.origin = scale, origin
-        self.offset = timedelta(0)
+        self.offset_s = 0.0
+        super().__init__(scale, origin)
 
-    def now(self) -> datetime:
-        elapsed = time.time() - self.origin
-        return datetime.fromtimestamp(self.origin + elapsed * self.scale, UTC) + self.offset
+    def _wall_time(self) -> float:
+        return time.time() + self.offset_s
 
     def step(self, seconds: float) -> None:
-        """Step the clock by `seconds` of clock time."""
-        self.offset += timedelta(seconds=seconds)
+        """Step the system's wall clock by `seconds` of clock time."""
+        self.offset_s += seconds / self.scale
 
 
 @dataclass(frozen=True)

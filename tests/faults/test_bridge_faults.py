@@ -21,7 +21,6 @@ def _timers(home: FaultHome) -> list[str]:
     return [timer["device"] for timer in home.status()["timers"]]
 
 
-@pytest.mark.xfail(strict=True, reason="#10 item 5, fixed by the integrator")
 def test_sigkill_mid_heat_left_dead(make_home: Home, record: Record) -> None:
     home = make_home(pad="tasmota")
     asked = home.ask("heat/start", minutes=2)

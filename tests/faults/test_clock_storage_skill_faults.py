@@ -22,7 +22,6 @@ pytestmark = pytest.mark.faults
 Home = Callable[..., FaultHome]
 Record = Callable[[Row], Row]
 STEP_S = 60.0  # clock seconds: one real second at scale 60
-NEW_FINDING = "#10 new finding (not in the integrator's list): see docs/faults.md"
 
 
 def _timers(home: FaultHome) -> list[str]:
@@ -35,7 +34,6 @@ def _timers(home: FaultHome) -> list[str]:
         pytest.param(
             "generic",
             -STEP_S,
-            marks=pytest.mark.xfail(strict=True, reason=NEW_FINDING + " (clock step back)"),
         ),
         ("tasmota", -STEP_S),
         ("generic", STEP_S),
@@ -72,7 +70,6 @@ def test_clock_steps_around_the_deadline(
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason=NEW_FINDING + " (timer database locked)")
 def test_timer_database_locked_at_the_deadline(make_home: Home, record: Record) -> None:
     home = make_home(pad="generic")
     asked = home.ask("heat/start", minutes=2)
@@ -98,7 +95,6 @@ def test_timer_database_locked_at_the_deadline(make_home: Home, record: Record) 
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason=NEW_FINDING + " (timer database read-only)")
 def test_timer_database_read_only_at_the_deadline(make_home: Home, record: Record) -> None:
     home = make_home(pad="generic", in_process=True)
     asked = home.ask("heat/start", minutes=2)
@@ -152,7 +148,6 @@ def test_timer_database_locked_at_heat_start(make_home: Home, record: Record) ->
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="#10 item 1, fixed by the integrator")
 def test_skill_answers_while_the_bridge_is_hung(make_home: Home, record: Record) -> None:
     home = make_home(pad="tasmota")
     client = BridgeClient(home.config.broker)

@@ -82,7 +82,6 @@ def test_device_offline_mid_session_and_back(make_home: Home, record: Record) ->
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason="#10 item 3, fixed by the integrator")
 @pytest.mark.parametrize("kind", ["heat", "bath"])
 def test_stop_while_the_device_is_offline(make_home: Home, record: Record, kind: str) -> None:
     home = make_home(pad="generic", safety=dict(LONG_FILL))
@@ -117,7 +116,6 @@ def test_stop_while_the_device_is_offline(make_home: Home, record: Record, kind:
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason="#10 item 4, fixed by the integrator")
 def test_valve_offline_at_the_fill_deadline(make_home: Home, record: Record) -> None:
     home = make_home()
     home.valve.scale = 1e-6  # this valve ignores toggle_after, so it stays open while away
@@ -145,7 +143,6 @@ def test_valve_offline_at_the_fill_deadline(make_home: Home, record: Record) -> 
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason="#10 item 4, fixed by the integrator")
 def test_valve_does_not_confirm_the_stop(make_home: Home, record: Record) -> None:
     home = make_home(safety=dict(LONG_FILL))
     assert home.ask("bath/fill").ok
@@ -194,7 +191,6 @@ def test_device_that_confirms_late(make_home: Home, record: Record) -> None:
     [
         pytest.param(
             False,
-            marks=pytest.mark.xfail(strict=True, reason="#10 item 2, fixed by the integrator"),
         ),
         True,  # the true ON that follows meets 'on with no timer': switched off at once
     ],
@@ -226,7 +222,6 @@ def test_state_topic_lies_on_a_generic_plug(make_home: Home, record: Record, the
     assert row.meets_goals, row
 
 
-@pytest.mark.xfail(strict=True, reason="#10 item 2, fixed by the integrator")
 def test_state_topic_lies_then_heat_is_renewed(make_home: Home, record: Record) -> None:
     home = make_home(pad="tasmota", safety={"heat": {"max_minutes": 2, "default_minutes": 2}})
     first = home.ask("heat/start", minutes=2)
