@@ -9,6 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
+from skill.errors import SaveError, StorageError
 from skill.handlers.common import (
     ACTION_KEY,
     MORE_KEY,
@@ -38,6 +39,14 @@ HELP = (
     "What should I eat? Should I run tomorrow? What would you like to do?"
 )
 REPROMPT = "You can ask me how to recover, or tell me about your run."
+SAVE_FAILED = (
+    "Sorry, I couldn't save that just now, so I haven't recorded it. "
+    "Please tell me again in a minute."
+)
+READ_FAILED = (
+    "Sorry, something went wrong on my side: I can't reach your saved runs right now. "
+    "Please try again in a minute."
+)
 GOODBYE = "Recover well. Happy running!"
 
 
@@ -214,10 +223,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         """Log the failure and apologise with a way forward."""
         log.error("handler failed: %s", exception, exc_info=exception)
-        return respond(
-            handler_input,
-            Reply(
-                speech="Sorry, something went wrong on my side. " + REPROMPT,
-                reprompt=REPROMPT,
-            ),
-        )
+        if isinstance(exception, SaveError):
+            # Nothing of this request was stored: never let the runner think it was.
+            speech = SAVE_FAILED
+        elif isinstance(exception, StorageError):
+            speech = READ_FAILED
+        else:
+            speech = "Sorry, something went wrong on my side. " + REPROMPT
+        return respond(handler_input, Reply(speech=speech, reprompt=REPROMPT))
