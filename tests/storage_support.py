@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
+import pytest
 from envelopes import USER_ID, intent
+from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
 from skill.conversation import plain_text
 
@@ -75,3 +81,45 @@ def stored_runs(database: Path, user: str = USER_ID) -> set[str]:
     if row is None:
         return set()
     return {run["at"] for run in json.loads(row[0]).get("runs", [])}
+
+
+@contextmanager
+def dynamodb_table(monkeypatch: pytest.MonkeyPatch, name: str = "runs") -> Iterator[Any]:
+    """Yield moto's in-memory DynamoDB with an empty table laid out as the skill expects."""
+    for variable, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    # Real DynamoDB checks a condition and writes as one step; moto does neither under a lock,
+    # so two threads can both pass a check. Give moto that atomicity, per table, as AWS has it.
+    atomic = threading.Lock()
+    for method in ("put_item", "update_item", "delete_item", "get_item"):
+        original = getattr(DynamoDBBackend, method)
+        monkeypatch.setattr(DynamoDBBackend, method, _serialized(original, atomic))
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb")
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield dynamodb
+
+
+def _serialized(method: Callable[..., Any], lock: threading.Lock) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def serialized(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return serialized
+
+
+def stored_dynamodb_runs(dynamodb: Any, table: str = "runs", user: str = USER_ID) -> set[str]:
+    """Read the runs stored for `user` straight from the DynamoDB table."""
+    item = dynamodb.Table(table).get_item(Key={"id": user}, ConsistentRead=True).get("Item")
+    return {run["at"] for run in (item or {}).get("attributes", {}).get("runs", [])}
