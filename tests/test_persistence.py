@@ -12,6 +12,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from envelopes import intent
+from skill_support import Session
 from storage_support import log_runs_concurrently, stored_runs
 
 from routines import BodyArea, PainFlag, RunRecord, RunType
@@ -19,6 +20,8 @@ from skill.errors import ConflictError
 from skill.history import History, SorenessReport
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
+from skill.settings import Settings
+from skill.web import create_app
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
@@ -177,3 +180,14 @@ def test_a_database_from_before_versions_is_upgraded(tmp_path: Path) -> None:
     assert adapter.get_attributes(request_for("alice")) == {"unit": "km"}
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT version FROM user_attributes").fetchone() == (2,)
+
+
+def test_logging_a_run_keeps_a_paused_stretch_session(settings: Settings) -> None:
+    client = create_app(settings).test_client()
+    runner = Session(client, user="pauser")
+    runner.say("stretch with me")
+    runner.say("next")
+    runner.say("pause")
+    assert "logged it" in Session(client, user="pauser").say("I ran three miles")
+    again = Session(client, user="pauser")
+    assert again.say("resume my stretches").startswith("Resuming. Stretch 2 of 6.")
