@@ -1,4 +1,8 @@
-"""Exceptions raised by the skill service; the web edge turns them into HTTP 400s."""
+"""Exceptions raised by the skill; the web edge turns bad requests into HTTP 400s."""
+
+from __future__ import annotations
+
+from ask_sdk_core.exceptions import PersistenceException
 
 
 class SkillError(Exception):
@@ -19,3 +23,15 @@ class VerificationError(BadRequestError):
 
 class BodyTooLargeError(BadRequestError):
     """The request body is larger than any Alexa request; the web edge answers 413."""
+
+
+class StorageError(SkillError, PersistenceException):
+    """A user's stored attributes could not be read or written."""
+
+
+class SaveError(StorageError):
+    """A user's attributes could not be stored: nothing this request changed was kept."""
+
+
+class ConflictError(SaveError):
+    """Another request stored the user's attributes after this one read them."""

@@ -12,6 +12,8 @@ from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord, R
 from routines.context import DistanceUnit
 from routines.health import RED_FLAGS, HealthState, RedFlag
 
+# The attributes a History owns; others (a stretch in progress) belong to someone else.
+HISTORY_KEYS = frozenset({"runs", "soreness", "unit", "health"})
 KEEP_RUNS_FOR = timedelta(days=28)
 MAX_RUNS = 200
 # A run older than this no longer drives "how should I recover".

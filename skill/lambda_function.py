@@ -21,18 +21,13 @@ def persistence_for(settings: Settings) -> AbstractPersistenceAdapter:
     """Use DynamoDB when a table is configured (the Lambda way), else SQLite."""
     if settings.dynamodb_table:
         try:
-            from ask_sdk_dynamodb.adapter import DynamoDbAdapter, user_id_partition_keygen
+            from skill.dynamodb import DynamoDbPersistenceAdapter
         except ImportError as exc:
             raise SettingsError(
-                "RECOVERY_COACH_DYNAMODB_TABLE is set but ask-sdk-dynamodb-persistence-adapter "
-                "is not installed: pip install 'recovery-coach[lambda]'"
+                "RECOVERY_COACH_DYNAMODB_TABLE is set but boto3 is not installed: "
+                "pip install 'recovery-coach[lambda]'"
             ) from exc
-        adapter: AbstractPersistenceAdapter = DynamoDbAdapter(
-            table_name=settings.dynamodb_table,
-            create_table=False,
-            partition_keygen=user_id_partition_keygen,
-        )
-        return adapter
+        return DynamoDbPersistenceAdapter(settings.dynamodb_table)
     return SQLitePersistenceAdapter(settings.database)
 
 

@@ -12,10 +12,16 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from envelopes import intent
+from skill_support import Session
+from storage_support import log_runs_concurrently, stored_runs
 
 from routines import BodyArea, PainFlag, RunRecord, RunType
+from skill.errors import ConflictError
 from skill.history import History, SorenessReport
 from skill.persistence import SQLitePersistenceAdapter
+from skill.service import SkillService, build_skill
+from skill.settings import Settings
+from skill.web import create_app
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
@@ -124,3 +130,64 @@ def test_old_runs_are_forgotten_and_old_runs_do_not_drive_the_plan() -> None:
     assert [run.distance_km for run in history.runs] == [8]
     assert history.latest_run(NOW) is None
     assert history.context(NOW).distance_km is None
+
+
+def test_concurrent_runs_for_one_user_are_all_stored(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    service = SkillService(build_skill(SQLitePersistenceAdapter(database)))
+    tally = log_runs_concurrently(service.dispatch, threads=8, per_thread=25)
+    stored = stored_runs(database)
+    assert not tally.lost(stored), (
+        f"{len(tally.lost(stored))} of {len(tally.acknowledged)} acknowledged runs were lost"
+    )
+    # Retrying conflicts makes refusals rare; none is expected with eight writers.
+    assert len(tally.acknowledged) == 200, tally.refused
+    assert stored == tally.acknowledged
+
+
+def test_a_stale_plain_save_is_refused_not_written_over(tmp_path: Path) -> None:
+    adapter = SQLitePersistenceAdapter(tmp_path / "db.sqlite3")
+    adapter.save_attributes(request_for("alice"), {"runs": [1]})
+    first, second = request_for("alice"), request_for("alice")
+    adapter.get_attributes(first)
+    adapter.get_attributes(second)
+    adapter.save_attributes(second, {"runs": [1, 2]})
+    with pytest.raises(ConflictError):
+        adapter.save_attributes(first, {"runs": [1, 3]})
+    assert adapter.get_attributes(request_for("alice")) == {"runs": [1, 2]}
+
+
+def test_a_save_that_read_nothing_may_only_create(tmp_path: Path) -> None:
+    adapter = SQLitePersistenceAdapter(tmp_path / "db.sqlite3")
+    adapter.save_attributes(request_for("alice"), {"runs": [1]})
+    with pytest.raises(ConflictError):
+        adapter.save_attributes(request_for("alice"), {"runs": []})
+    assert adapter.get_attributes(request_for("alice")) == {"runs": [1]}
+
+
+def test_a_database_from_before_versions_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE user_attributes (user_id TEXT PRIMARY KEY, attributes TEXT NOT NULL, "
+            "updated_at TEXT NOT NULL DEFAULT 'then')"
+        )
+        db.execute("INSERT INTO user_attributes (user_id, attributes) VALUES ('alice', '{}')")
+    adapter = SQLitePersistenceAdapter(path)
+    request = request_for("alice")
+    assert adapter.get_attributes(request) == {}
+    adapter.save_attributes(request, {"unit": "km"})
+    assert adapter.get_attributes(request_for("alice")) == {"unit": "km"}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM user_attributes").fetchone() == (2,)
+
+
+def test_logging_a_run_keeps_a_paused_stretch_session(settings: Settings) -> None:
+    client = create_app(settings).test_client()
+    runner = Session(client, user="pauser")
+    runner.say("stretch with me")
+    runner.say("next")
+    runner.say("pause")
+    assert "logged it" in Session(client, user="pauser").say("I ran three miles")
+    again = Session(client, user="pauser")
+    assert again.say("resume my stretches").startswith("Resuming. Stretch 2 of 6.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,8 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from routines.context import DistanceUnit
-from skill.history import History
+from skill.history import HISTORY_KEYS, History
+from skill.persistence import update_attributes
 from skill.speech import Reply, ssml
 
 MORE_KEY = "more"
@@ -86,11 +88,27 @@ def load_history(handler_input: HandlerInput) -> History:
     return History.from_attributes(handler_input.attributes_manager.persistent_attributes)
 
 
-def save_history(handler_input: HandlerInput, history: History) -> None:
-    """Store the user's history."""
-    manager = handler_input.attributes_manager
-    manager.persistent_attributes = history.to_attributes()
-    manager.save_persistent_attributes()
+def update_history(
+    handler_input: HandlerInput, change: Callable[[History], History]
+) -> tuple[History, History]:
+    """Apply `change` to the stored history atomically; return the history before and after.
+
+    On a conflicting save the change runs again on what is stored now, so it must only compute
+    a new history from the one it gets. Raises SaveError when the change could not be stored:
+    the caller must then not say it was.
+    """
+    seen: list[tuple[History, History]] = []
+
+    def apply(attributes: dict[str, Any]) -> dict[str, Any]:
+        before = History.from_attributes(attributes)
+        after = change(before)
+        seen.append((before, after))
+        # Keep what is not history (a stretch in progress) under the history's own keys.
+        kept = {key: value for key, value in attributes.items() if key not in HISTORY_KEYS}
+        return kept | after.to_attributes()
+
+    update_attributes(handler_input.attributes_manager, apply)
+    return seen[-1]
 
 
 def unit_for(handler_input: HandlerInput, history: History | None = None) -> DistanceUnit:

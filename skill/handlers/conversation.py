@@ -11,6 +11,7 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_runtime.exceptions import DispatchException
 
+from skill.errors import SaveError, StorageError
 from skill.handlers.common import (
     ACTION_KEY,
     MORE_KEY,
@@ -41,6 +42,14 @@ HELP = (
 )
 REPROMPT = "You can ask me how to recover, or tell me about your run."
 SORRY = "Sorry, something went wrong on my side. " + REPROMPT
+SAVE_FAILED = (
+    "Sorry, I couldn't save that just now, so I haven't recorded it. "
+    "Please tell me again in a minute."
+)
+READ_FAILED = (
+    "Sorry, something went wrong on my side: I can't reach your saved runs right now. "
+    "Please try again in a minute."
+)
 GOODBYE = "Recover well. Happy running!"
 
 
@@ -221,10 +230,16 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
             log.warning("no handler for this request: %s", exception)
         else:
             log.error("handler failed: %s", exception, exc_info=exception)
-        reply = Reply(speech=SORRY, reprompt=REPROMPT)
+        if isinstance(exception, SaveError):
+            # Nothing of this request was stored: never let the runner think it was.
+            speech = SAVE_FAILED
+        elif isinstance(exception, StorageError):
+            speech = READ_FAILED
+        else:
+            speech = SORRY
         try:
-            return respond(handler_input, reply)
+            return respond(handler_input, Reply(speech=speech, reprompt=REPROMPT))
         except Exception:  # the last handler must answer even when the request itself is odd
             log.exception("could not queue the apology in the session; answering without it")
-        fallback: Response = ResponseFactory().speak(ssml(SORRY)).ask(ssml(REPROMPT)).response
+        fallback: Response = ResponseFactory().speak(ssml(speech)).ask(ssml(REPROMPT)).response
         return fallback

@@ -32,11 +32,11 @@ from skill.handlers.common import (
     parse_duration,
     request_time,
     respond,
-    save_history,
     slot_id,
     slot_number,
     slot_value,
     unit_for,
+    update_history,
 )
 from skill.handlers.health import recheck_due
 from skill.handlers.home import GATED, share_health
@@ -121,8 +121,7 @@ class LogRunHandler(IntentHandler):
                     reprompt="How far did you run?",
                 ),
             )
-        history = history.with_run(run, said_unit)
-        save_history(handler_input, history)
+        _, history = update_history(handler_input, lambda stored: stored.with_run(run, said_unit))
         load = training_load(history.runs, now)
         week = (
             format_distance(load.this_week_km, unit)
@@ -374,9 +373,7 @@ def _report_and_plan(
     handler_input: HandlerInput, report: SorenessReport, access: HomeAccess | None
 ) -> Response:
     now = request_time(handler_input)
-    before = load_history(handler_input)
-    history = before.with_report(report)
-    save_history(handler_input, history)
+    before, history = update_history(handler_input, lambda stored: stored.with_report(report))
     if history.health != before.health:
         share_health(handler_input, access, history.health)
     unit = unit_for(handler_input, history)

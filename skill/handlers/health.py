@@ -19,9 +19,9 @@ from skill.handlers.common import (
     load_history,
     request_time,
     respond,
-    save_history,
     session_of,
     slot_id,
+    update_history,
 )
 from skill.handlers.home import ASK_NEXT
 from skill.history import History
@@ -46,7 +46,7 @@ def recheck_due(handler_input: HandlerInput, history: History, now: datetime) ->
     flag = history.health.due_recheck(now)
     if flag is None:
         return None
-    save_history(handler_input, history.with_health(history.health.asked(now)))
+    update_history(handler_input, lambda stored: stored.with_health(stored.health.asked(now)))
     session_of(handler_input)[ACTION_KEY] = {
         "verb": CLEAR_FLAGS,
         "area": flag.area.value if flag.area else None,
@@ -96,11 +96,11 @@ class ClearInjuryHandler(IntentHandler):
 def clear_flags(handler_input: HandlerInput, action: Mapping[str, Any]) -> tuple[Reply, History]:
     """Clear the flags a yes confirmed; return what to say and the new history."""
     now = request_time(handler_input)
-    history = load_history(handler_input)
     area = _area(action.get("area"))
-    health, cleared = history.health.clear(now, area)
-    history = history.with_health(health)
-    save_history(handler_input, history)
+    before, history = update_history(
+        handler_input, lambda stored: stored.with_health(stored.health.clear(now, area)[0])
+    )
+    health, cleared = before.health.clear(now, area)
     if not cleared:
         return Reply(
             speech=f"There was nothing to clear. {ANYTHING_ELSE}", reprompt=ASK_NEXT

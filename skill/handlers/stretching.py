@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -18,6 +19,7 @@ from skill.handlers.common import (
     respond,
     session_of,
 )
+from skill.persistence import update_attributes
 from skill.speech import ANYTHING_ELSE, Reply, ssml
 from skill.stretching import STRETCH_KEY, StretchProgress, stretch_ssml
 
@@ -71,12 +73,14 @@ def _still_safe(
 
 
 def _save(handler_input: HandlerInput, progress: StretchProgress | None) -> None:
-    manager = handler_input.attributes_manager
-    if progress is None:
-        manager.persistent_attributes.pop(STRETCH_KEY, None)
-    else:
-        manager.persistent_attributes[STRETCH_KEY] = progress.to_attributes()
-    manager.save_persistent_attributes()
+    def apply(attributes: dict[str, Any]) -> dict[str, Any]:
+        if progress is None:
+            attributes.pop(STRETCH_KEY, None)
+        else:
+            attributes[STRETCH_KEY] = progress.to_attributes()
+        return attributes
+
+    update_attributes(handler_input.attributes_manager, apply)
 
 
 def speak_stretch(
