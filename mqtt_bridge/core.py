@@ -732,6 +732,16 @@ class BridgeCore:
         state = self.devices[role]
         before = (state.online, state.on, state.temperature_c, state.wet)
         state.update(observation)
+        timer = self.timers.get(role)
+        if (
+            before[0] is False
+            and state.online
+            and timer is not None
+            and timer.detail.get("expired")
+        ):
+            self._switch_off(
+                role
+            )  # back from offline: the OFF it missed goes now, not at the retry
         if observation.on is not None:
             self._confirm(role, observation.on, now)
             if role in (Role.HEATING_PAD, Role.BATH_VALVE):

@@ -339,3 +339,16 @@ def test_a_bridge_that_cannot_read_its_timers_switches_everything_off(home: Core
     topics = {m.topic: m.payload for m in fresh.start(home.now)}
     assert topics["cmnd/heatpad/POWER"] == "OFF"
     assert json.loads(topics["shellyplus1-bath/rpc"])["params"]["on"] is False
+
+
+def test_an_unconfirmed_off_is_sent_again_the_moment_the_device_is_back(
+    home: CoreHarness,
+) -> None:
+    home.request("heat/start", minutes=10, transaction="t")
+    home.pad("ON")
+    home.raw("tele/heatpad/LWT", "Offline")
+    home.request("heat/stop", transaction="s")
+    home.clear()
+    home.advance(2)
+    home.raw("tele/heatpad/LWT", "Online")
+    assert pad_commands(home) == ["OFF"], "no waiting for the next retry"
