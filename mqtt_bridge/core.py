@@ -772,8 +772,14 @@ class BridgeCore:
         if any(p.role is role and p.want_on for p in self._pending):
             return  # a start is waiting for exactly this: its own wait decides
         timer = self.timers.get(role)
+        watching = timer is not None and bool(timer.detail.get("off"))
         if on:
-            if timer is None or timer.detail.get("expired") or timer.detail.get("off"):
+            if timer is not None and watching and not timer.detail.get("expired"):
+                # On again inside a session that went off early: off at once; the watch, and
+                # with it the session's limit, stays.
+                log.warning("%s came back on by itself: switching it off", ROLE_NAMES[role])
+                self._switch_off(role)
+            elif timer is None or timer.detail.get("expired"):
                 # Heat and water only run inside a live bridge session: anything else goes off.
                 log.warning("%s is on outside a session: switching it off", ROLE_NAMES[role])
                 self._stop_until_off(role, now, "unexpected")
@@ -782,16 +788,16 @@ class BridgeCore:
             if role is Role.BATH_VALVE:
                 self._valve_closed(now)
             return
-        near = timer.deadline <= now + self._real(DEADLINE_TOLERANCE_S)
-        if timer.detail.get("expired") or near:
+        if timer.detail.get("expired") or timer.deadline <= now:
             self._drop_timer(role)
-            if not timer.detail.get("off"):
+            if not watching:
                 self._device_off(role, timer, now)
             return
-        if timer.detail.get("off"):
+        if watching:
             return  # already known off; the watch runs on to its deadline
-        # Off early: by hand, or a state topic that lies. Keep watching until the deadline, so
-        # an ON nobody asked for is switched off and the session's limit still holds.
+        # Off before the deadline: its own auto-off, a hand, or a state topic that lies. Keep
+        # watching until the deadline, so an ON nobody asked for is switched off, the session's
+        # limit still holds, and OFF is sent at the deadline whatever the state topic said.
         watch = Timer(
             timer.device, timer.kind, timer.started, timer.deadline, {**timer.detail, "off": True}
         )

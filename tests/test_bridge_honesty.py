@@ -352,3 +352,30 @@ def test_an_unconfirmed_off_is_sent_again_the_moment_the_device_is_back(
     home.advance(2)
     home.raw("tele/heatpad/LWT", "Online")
     assert pad_commands(home) == ["OFF"], "no waiting for the next retry"
+
+
+def test_a_false_off_just_before_the_deadline_still_gets_the_deadlines_off(
+    generic: CoreHarness,
+) -> None:
+    """Found by the fault matrix: an OFF within the auto-off tolerance used to end the watch."""
+    generic.request("heat/start", minutes=10, transaction="t")
+    generic.raw("plug/pad/state", "ON")
+    generic.advance(10 * 60 - 3)
+    generic.raw("plug/pad/state", "OFF")
+    generic.clear()
+    generic.advance(3)
+    assert pad_commands(generic) == ["OFF"]
+
+
+def test_an_on_switched_off_inside_a_watched_session_keeps_its_limit(home: CoreHarness) -> None:
+    home.request("heat/start", minutes=20, transaction="a")
+    home.pad("ON")
+    home.advance(5 * 60)
+    home.pad("OFF")
+    home.pad("ON")  # it was on all along
+    assert pad_commands(home)[-1] == "OFF"
+    home.pad("OFF")
+    home.advance(60)
+    home.request("heat/start", minutes=20, transaction="b")
+    home.pad("ON")
+    assert home.replies("heat/start")[-1]["data"]["ends_at"] == "2026-11-23T18:20:00+00:00"
