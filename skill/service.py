@@ -56,28 +56,31 @@ def parse_body(body: bytes) -> dict[str, Any]:
         raise BadRequestError("request body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise BadRequestError("request body must be a JSON object")
-    if _depth(payload) > MAX_JSON_DEPTH:
-        raise BadRequestError("request body is nested too deeply")
+    problem = _shape_problem(payload)
+    if problem is not None:
+        raise BadRequestError(problem)
     return payload
 
 
-def _depth(document: Any) -> int:
+def _shape_problem(document: Any) -> str | None:
+    """Say what makes a document unsafe to hand to ask-sdk's deserializer, if anything."""
     # Iterative: the point is to measure documents too deep for recursive code.
-    deepest = 0
     pending: list[tuple[Any, int]] = [(document, 1)]
     while pending:
         node, depth = pending.pop()
         if isinstance(node, dict):
+            # The deserializer sets keys as attributes: "__dict__" would replace an object's own.
+            if any(isinstance(key, str) and key.startswith("__") for key in node):
+                return "request body has a key no Alexa request has"
             children: Any = node.values()
         elif isinstance(node, list):
             children = node
         else:
             continue
-        deepest = max(deepest, depth)
-        if deepest > MAX_JSON_DEPTH:
-            break
+        if depth > MAX_JSON_DEPTH:
+            return "request body is nested too deeply"
         pending.extend((child, depth + 1) for child in children)
-    return deepest
+    return None
 
 
 class SkillService:

@@ -202,6 +202,16 @@ def _without_session(request_type: str) -> dict[str, Any]:
     return payload
 
 
+@pytest.mark.parametrize("key", ["__dict__", "__class__", "__init__"])
+@pytest.mark.parametrize("where", ["session", "request", "context"])
+def test_python_internals_named_as_keys_are_400(client: FlaskClient, key: str, where: str) -> None:
+    """Found by the 5,000-envelope fuzz: ask-sdk's deserializer sets them as attributes."""
+    payload = envelope({"type": "LaunchRequest"}, timestamp=datetime.now(UTC))
+    payload[where][key] = {"n": "bottom"}
+    response = client.post("/alexa", json=payload)
+    _json_error(response.status_code, response.json, 400)
+
+
 @pytest.mark.parametrize("request_type", ["LaunchRequest", "IntentRequest", "SessionEndedRequest"])
 @pytest.mark.parametrize("session", [None, "absent"])
 def test_in_session_request_types_without_a_session_are_400(
