@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import fuzz_support as fuzz
 import pytest
 from bridge_support import CoreHarness
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mqtt_support import Spy, integration_config, wait_until
 
 from mqtt_bridge.adapters import (
@@ -25,7 +28,7 @@ from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.logbounds import LOG_BOUNDS, BoundedLogFilter, excerpt
 from mqtt_bridge.messages import MAX_JSON_DEPTH, Message, parse_json
-from mqtt_bridge.protocol import MAX_REQUEST_BYTES
+from mqtt_bridge.protocol import MAX_REQUEST_BYTES, VERBS
 
 REQUESTS = "recovery/test_home/request/"
 DEEP = b"[" * 20_000 + b"]" * 20_000  # deeper than Python recurses, smaller than the limit
@@ -309,3 +312,42 @@ def test_log_excerpts_mask_secrets_and_escape_control_characters() -> None:
     assert "eyJhbGciOi" not in shown and token not in shown and "[redacted]" in shown
     assert "\n" not in shown and "\\n" in shown
     assert excerpt(b"password=hunter2&x=1") == "'password=[redacted]&x=1'"
+
+
+# --- property-based: a few seconds here, thousands of examples in tests/faults ----------------
+
+QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+kinds = st.sampled_from(sorted(fuzz.HOMES))
+
+
+@QUICK
+@given(kind=kinds, verb=st.sampled_from(VERBS) | fuzz.unknown_verbs, payload=fuzz.garbage_payloads)
+def test_any_garbage_request_is_refused_with_an_error_and_no_action(
+    kind: str, verb: str, payload: bytes
+) -> None:
+    with fuzz.harness(kind) as home:
+        fuzz.garbage_request_is_refused(home, verb, payload)
+
+
+@QUICK
+@given(kind=kinds, verb=st.sampled_from(VERBS), data=st.data())
+def test_any_request_is_answered_and_acts_only_when_accepted(
+    kind: str, verb: str, data: st.DataObject
+) -> None:
+    with fuzz.harness(kind) as home:
+        fuzz.request_is_answered(home, verb, data.draw(fuzz.plausible_payloads(verb)))
+
+
+@QUICK
+@given(kind=kinds, heat_running=st.booleans(), data=st.data())
+def test_no_device_report_ever_switches_anything_on(
+    kind: str, heat_running: bool, data: st.DataObject
+) -> None:
+    with fuzz.harness(kind) as home:
+        if heat_running:
+            fuzz.start_heat(home, kind)
+        topics = fuzz.device_topics(home)
+        for _ in range(data.draw(st.integers(1, 4))):
+            topic = data.draw(st.sampled_from(topics))
+            fuzz.device_report_switches_nothing_on(home, topic, data.draw(fuzz.device_payloads))
+
