@@ -351,3 +351,20 @@ def test_no_device_report_ever_switches_anything_on(
             topic = data.draw(st.sampled_from(topics))
             fuzz.device_report_switches_nothing_on(home, topic, data.draw(fuzz.device_payloads))
 
+
+def test_a_request_whose_handler_fails_unexpectedly_is_answered_and_sends_nothing_half_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = CoreHarness(tmp_path)
+    harness.clear()
+
+    def broken(self: BridgeCore, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug after the ON was queued")
+
+    monkeypatch.setattr(BridgeCore, "_expect", broken)
+    out = harness.request("heat/start", minutes=5, transaction="t-bug")
+    assert [json.loads(m.payload)["status"] for m in out] == ["error"]
+    assert json.loads(out[0].payload)["transaction"] == "t-bug"
+    monkeypatch.undo()
+    harness.advance(5 * 60)  # the timer stored before the bug still ends in an OFF
+    assert ("cmnd/heatpad/POWER", "OFF") in [(m.topic, m.payload) for m in harness.sent]
