@@ -14,7 +14,7 @@ from mqtt_bridge.config import BridgeConfig
 from mqtt_bridge.connection import MqttConnection
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import BridgeError
-from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install
+from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install, uninstall
 from mqtt_bridge.messages import Message
 from mqtt_bridge.protocol import Topics, error, transaction_of
 from mqtt_bridge.store import TimerStore
@@ -108,6 +108,8 @@ class Bridge:
             self._connection.stop()
         self._store.close()
         self._worker = None
+        self._log_bounds.report(log, idle_s=0)
+        uninstall()
         self.stopped.set()
 
     def _run(self) -> None:

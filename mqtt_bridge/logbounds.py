@@ -172,14 +172,32 @@ def _cut(value: str, limit: int, length: int | None = None) -> str:
 
 
 LOG_BOUNDS = BoundedLogFilter()
+_users = 0
+_users_lock = threading.Lock()
 
 
 def install(prefix: str = "mqtt_bridge") -> BoundedLogFilter:
     """Attach the shared filter to every logger under `prefix` (loggers filter their own lines)."""
-    manager = logging.Logger.manager
-    names = [prefix] + [name for name in list(manager.loggerDict) if name.startswith(prefix + ".")]
-    for name in names:
-        logger = logging.getLogger(name)
-        if LOG_BOUNDS not in logger.filters:
-            logger.addFilter(LOG_BOUNDS)
+    global _users
+    with _users_lock:
+        _users += 1
+        manager = logging.Logger.manager
+        names = [prefix] + [n for n in list(manager.loggerDict) if n.startswith(prefix + ".")]
+        for name in names:
+            logger = logging.getLogger(name)
+            if LOG_BOUNDS not in logger.filters:
+                logger.addFilter(LOG_BOUNDS)
     return LOG_BOUNDS
+
+
+def uninstall(prefix: str = "mqtt_bridge") -> None:
+    """Undo install() once its last user is done, forgetting every count."""
+    global _users
+    with _users_lock:
+        _users = max(0, _users - 1)
+        if _users:
+            return
+        for name in [prefix, *logging.Logger.manager.loggerDict]:
+            if name == prefix or name.startswith(prefix + "."):
+                logging.getLogger(name).removeFilter(LOG_BOUNDS)
+        LOG_BOUNDS.reset()

@@ -66,6 +66,7 @@ def test_5000_sequences_of_device_reports_never_switch_anything_on(
 
 @pytest.fixture
 def bridge_on_broker(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Spy]:
+    """A bridge, and a spy on its replies and commands (publish with a separate client)."""
     LOG_BOUNDS.reset()
     spy = Spy(
         mosquitto,
@@ -84,6 +85,10 @@ def bridge_on_broker(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Spy
     LOG_BOUNDS.reset()
 
 
+def _send(sender: Spy, topic: str, payload: bytes) -> None:
+    sender._client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+
 def _ons(spy: Spy) -> list[tuple[str, str]]:
     with spy._lock:
         messages = list(spy.messages)
@@ -97,7 +102,7 @@ def _ons(spy: Spy) -> list[tuple[str, str]]:
 
 
 def test_a_real_bridge_refuses_fuzzed_garbage_and_stays_up(
-    bridge_on_broker: Spy,
+    bridge_on_broker: Spy, mosquitto: MosquittoBroker
 ) -> None:
     spy = bridge_on_broker
     sent: list[tuple[str, bytes]] = []
@@ -111,9 +116,13 @@ def test_a_real_bridge_refuses_fuzzed_garbage_and_stays_up(
 
     collect()
     device = ["stat/heatpad/RESULT", "shellyplus1-bath/events/rpc", "zigbee2mqtt/bath_leak"]
-    for index, (topic, payload) in enumerate(sent):
-        spy._client.publish(topic, payload, qos=1)
-        spy._client.publish(device[index % 3], payload, qos=1)
+    sender = Spy(mosquitto)  # the spy's own loop stays free to take every reply
+    try:
+        for index, (topic, payload) in enumerate(sent):
+            _send(sender, topic, payload)
+            _send(sender, device[index % 3], payload)
+    finally:
+        sender.stop()
     expected = len(sent)
     assert wait_until(
         lambda: len([t for t, _, _ in spy.messages if t.startswith(fuzz.RESPONSE)]) >= expected,
@@ -127,7 +136,7 @@ def test_a_real_bridge_refuses_fuzzed_garbage_and_stays_up(
 
 
 def test_a_3400_message_garbage_storm_grows_the_log_by_kilobytes(
-    bridge_on_broker: Spy, tmp_path: Path
+    bridge_on_broker: Spy, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     """Issue #10: a 3,400-message storm once grew the log by 40 MB."""
     spy = bridge_on_broker
@@ -151,15 +160,17 @@ def test_a_3400_message_garbage_storm_grows_the_log_by_kilobytes(
         fuzz.REQUEST + "x" * 3000,
     ]
     started = time.monotonic()
+    sender = Spy(mosquitto)  # the spy's own loop stays free to take every reply
     try:
         for index in range(3400):
-            spy._client.publish(topics[index % 4], storm[index % 4], qos=1)
+            _send(sender, topics[index % 4], storm[index % 4])
         # 1,700 requests: every one answered.
         assert wait_until(
             lambda: len([t for t, _, _ in spy.messages if t.startswith(fuzz.RESPONSE)]) >= 1700,
             timeout=60,
         )
     finally:
+        sender.stop()
         root.removeHandler(handler)
         root.setLevel(level)
         handler.close()
