@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,14 +14,17 @@ from mqtt_bridge.config import BridgeConfig
 from mqtt_bridge.connection import MqttConnection
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install, uninstall
 from mqtt_bridge.messages import Message
-from mqtt_bridge.protocol import Topics
+from mqtt_bridge.protocol import Topics, error, transaction_of
 from mqtt_bridge.store import TimerStore
 
 log = logging.getLogger(__name__)
 # The worker wakes at least this often (real seconds), so a scaled clock stays responsive.
 MAX_SLEEP_S = 0.25
 FLUSH_TIMEOUT_S = 3.0
+# How often held-back log lines are summed up (real seconds).
+LOG_REPORT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Bridge:
         self._connection: MqttConnection | None = None
         self._worker: threading.Thread | None = None
         self.stopped = threading.Event()
+        self._log_bounds = LOG_BOUNDS
 
     @property
     def connected(self) -> threading.Event:
@@ -70,6 +75,7 @@ class Bridge:
 
     def start(self) -> None:
         """Open the timer store, reconcile timers, connect, and start the worker."""
+        install()  # bound and rate-limit every bridge log line from here on
         self._store.open()
         core = BridgeCore(
             self.config, self._store, time_scale=self.clock.scale, wall=self.clock.wall
@@ -104,22 +110,31 @@ class Bridge:
             self._connection.stop()
         self._store.close()
         self._worker = None
+        self._log_bounds.report(log, idle_s=0)
+        uninstall()
         self.stopped.set()
 
     def _run(self) -> None:
         assert self._core is not None and self._connection is not None
         core, connection = self._core, self._connection
+        reported = time.monotonic()
         while True:
             event = self._next_event(core.next_wakeup())
             now = self.clock.now()
             try:
                 out = self._handle(core, event, now)
-            except BridgeError as exc:
-                log.error("bridge error: %s", exc)
-                out = []
-            except Exception:  # the bridge must stay up whatever one message does
-                log.exception("unexpected error while handling %s", event)
-                out = []
+            except Exception as exc:  # the bridge must stay up whatever one message does
+                # Bounded: the payload is anyone's, and a storm of them must not fill the disk.
+                log.error(
+                    "unexpected %s while handling %s",
+                    type(exc).__name__,
+                    _describe(event),
+                    exc_info=not isinstance(exc, BridgeError),
+                )
+                out = self._answer_anyway(event)
+            if time.monotonic() - reported >= LOG_REPORT_S:
+                reported = time.monotonic()
+                self._log_bounds.report(log)
             infos = [connection.publish(message) for message in out]
             if isinstance(event, _Stop):
                 for info in infos:
@@ -128,6 +143,17 @@ class Bridge:
                     except (RuntimeError, ValueError):
                         log.error("could not deliver %s before stopping", info.mid)
                 return
+
+    def _answer_anyway(self, event: Event | None) -> list[Message]:
+        """Whatever went wrong, a request still gets an error reply."""
+        if not isinstance(event, _Received):
+            return []
+        topics = Topics(self.config.home)
+        verb = topics.verb_of(event.topic)
+        if verb is None:
+            return []
+        failure = BridgeError("the home bridge could not handle this request")
+        return [error(topics, verb, transaction_of(event.payload), failure)]
 
     def _handle(self, core: BridgeCore, event: Event | None, now: datetime) -> list[Message]:
         if isinstance(event, _Stop):
@@ -148,3 +174,9 @@ class Bridge:
             return self._events.get(timeout=timeout)
         except queue.Empty:
             return None
+
+
+def _describe(event: Event | None) -> str:
+    if isinstance(event, _Received):
+        return f"a message on {excerpt(event.topic, 120)}: {excerpt(event.payload)}"
+    return type(event).__name__ if event is not None else "a tick"

@@ -33,13 +33,20 @@ def free_port() -> int:
 
 
 class MosquittoBroker:
-    """A Mosquitto of our own on loopback: no persistence, anonymous, on a free port."""
+    """A Mosquitto of our own on loopback: no persistence, anonymous unless told, on a free port."""
 
     def __init__(
-        self, port: int | None = None, host: str = "127.0.0.1", *, extra: str = ""
+        self,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        *,
+        extra: str = "",
+        anonymous: bool = True,
     ) -> None:
         self.host = host
         self.extra = extra  # more lines for the listener, such as cafile/certfile/keyfile
+        # False for a broker that checks a password_file (and perhaps client certificates).
+        self.anonymous = anonymous
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="recovery-mosquitto-")
         # Run as root, Mosquitto drops to its own user before reading certificates.
@@ -62,7 +69,7 @@ class MosquittoBroker:
         config.write_text(
             # Without set_tcp_nodelay each QoS 1 hop waits ~44 ms on a delayed ACK.
             f"set_tcp_nodelay true\nlistener {self.port} {self.host}\n"
-            "allow_anonymous true\npersistence false\n"
+            f"allow_anonymous {'true' if self.anonymous else 'false'}\npersistence false\n"
             f"{self.extra}\nlog_dest stderr\nlog_type error\nlog_type warning\n"
         )
         log = (Path(self._dir.name) / "mosquitto.log").open("ab")

@@ -10,7 +10,7 @@ from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -82,16 +82,30 @@ class BrokerConfig:
     def __post_init__(self) -> None:
         if self.url == EMBEDDED:
             object.__setattr__(self, "url", EMBEDDED_DEFAULT)
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("mqtt", "mqtts", "embedded") or not parts.hostname:
-            raise ConfigError(
-                f"broker.url: {self.url!r} must be mqtt://host:port, mqtts://host:port, "
-                "embedded or embedded://host:port"
-            )
+        shown = redact_url(self.url)  # the only form of the URL an error may quote
+        usage = "must be mqtt://host:port, mqtts://host:port, embedded or embedded://host:port"
+        try:
+            parts = urlsplit(self.url)
+        except ValueError:
+            raise ConfigError(f"broker.url: {shown!r} is not a valid URL: it {usage}") from None
         try:
             parts.port  # noqa: B018 - parsing the port validates it
-        except ValueError as exc:
-            raise ConfigError(f"broker.url: bad port in {self.url!r}") from exc
+        except ValueError:
+            raise ConfigError(f"broker.url: bad port in {shown!r}") from None
+        if parts.scheme not in ("mqtt", "mqtts", "embedded") or not parts.hostname:
+            raise ConfigError(f"broker.url: {shown!r} {usage}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError(
+                f"broker.url: {shown!r} {usage} (percent-encode '/', '?' and '#' in a password)"
+            )
+        if "@" in parts.netloc:
+            # user:password@ in the URL: used unless given apart, and never kept in the URL.
+            if self.username is None:
+                object.__setattr__(self, "username", unquote(parts.username or "") or None)
+                if self.password is None and parts.password is not None:
+                    object.__setattr__(self, "password", unquote(parts.password))
+            host = parts.netloc.rpartition("@")[2]
+            object.__setattr__(self, "url", f"{parts.scheme}://{host}")
         if not 5 <= self.keepalive <= 3600:
             raise ConfigError("broker.keepalive: must be 5 to 3600 seconds")
         if (self.cert_file is None) != (self.key_file is None):
@@ -113,6 +127,16 @@ class BrokerConfig:
     @property
     def port(self) -> int:
         return urlsplit(self.url).port or (8883 if self.tls else 1883)
+
+
+def redact_url(url: str) -> str:
+    """Hide the user and password of a broker URL, however malformed the URL is."""
+    # Everything before the last '@' may be credentials (a password may itself hold '/' or '@').
+    head, at, host = url.rpartition("@")
+    if not at:
+        return url
+    scheme, separator, _ = head.partition("://")
+    return f"{scheme}://***@{host}" if separator else f"***@{host}"
 
 
 @dataclass(frozen=True)
@@ -174,11 +198,19 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        # Not str(exc): PyYAML quotes the offending line, which may hold the broker password.
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     try:
         return parse_config(document, env, base=path.parent)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "it does not parse"
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
 
 
 def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> BridgeConfig:

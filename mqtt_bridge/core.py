@@ -392,12 +392,19 @@ class BridgeCore:
                 return
         if transaction is not None:
             self._in_flight.add(transaction)
+        queued = len(self._out)
         try:
             self._handlers[verb](request, now)
         except BridgeError as exc:
             log.info("%s refused: %s", verb, exc)
             self._finish(transaction)
             self._reply_error(verb, transaction, exc)
+        except Exception:  # a bug: still answer, and send nothing the handler half-queued
+            log.exception("%s failed unexpectedly", verb)
+            del self._out[queued:]
+            self._finish(transaction)
+            failure = BridgeError("the home bridge could not handle this request")
+            self._reply_error(verb, transaction, failure)
 
     def _run_internal(self, verb: str, params: dict[str, Any], now: datetime) -> None:
         try:

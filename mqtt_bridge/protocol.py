@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mqtt_bridge.errors import BridgeError, RequestError
-from mqtt_bridge.messages import Message, parse_json
+from mqtt_bridge.messages import JsonError, Message, NotJson, decode_json
 
 VERBS = (
     "heat/start",
@@ -23,6 +24,15 @@ VERBS = (
     "routine/next",
 )
 MAX_TRANSACTION = 128
+# Real requests are a few kilobytes (an announcement is at most 1,000 characters; a runner's health
+# state stays small as cleared flags expire): anything far larger is refused unread.
+MAX_REQUEST_BYTES = 64 * 1024
+# Where a request is too big or too deep to parse, its transaction is looked for near either end.
+_TRANSACTION = re.compile(
+    rb'"transaction"\s*:\s*(?:"([^"\\]{1,%d})"|(-?\d{1,20})\b)' % MAX_TRANSACTION
+)
+_SCAN_BYTES = 1024
+_VERB_SHOWN = 60
 
 OFFLINE = "device_offline"
 TIMEOUT = "device_timeout"
@@ -96,7 +106,16 @@ class Request:
 
 def parse_request(verb: str, payload: bytes) -> Request:
     """Parse a request payload: a JSON object, or empty for verbs without parameters."""
-    document: Any = {} if not payload.strip() else parse_json(payload)
+    if len(payload) > MAX_REQUEST_BYTES:
+        raise RequestError(f"the request is larger than {MAX_REQUEST_BYTES} bytes")
+    document: Any = {}
+    if payload.strip():
+        try:
+            document = decode_json(payload, max_bytes=MAX_REQUEST_BYTES)
+        except NotJson:
+            document = None
+        except JsonError as exc:
+            raise RequestError(f"the request {exc}") from None
     if not isinstance(document, dict):
         raise RequestError("the request must be a JSON object")
     transaction = document.pop("transaction", None)
@@ -130,15 +149,28 @@ class UnknownVerb(RequestError):
     code = UNKNOWN_VERB
 
     def __init__(self, request: Request) -> None:
-        super().__init__(f"unknown request {request.verb!r}; known: {', '.join(VERBS)}")
+        verb = (
+            request.verb if len(request.verb) <= _VERB_SHOWN else request.verb[:_VERB_SHOWN] + "..."
+        )
+        super().__init__(f"unknown request {verb!r}; known: {', '.join(VERBS)}")
         self.request = request
 
 
 def transaction_of(payload: bytes) -> str | None:
     """Best-effort: pull the transaction out of a payload that failed to parse fully."""
-    document = parse_json(payload)
-    if isinstance(document, dict) and isinstance(document.get("transaction"), str | int):
-        return str(document["transaction"])
+    try:
+        document = decode_json(payload, max_bytes=MAX_REQUEST_BYTES)
+    except JsonError:
+        # Too big or too deep to parse: a caller's transaction is usually first or last.
+        for part in (payload[:_SCAN_BYTES], payload[-_SCAN_BYTES:]):
+            found = _TRANSACTION.search(part)
+            if found:
+                return (found.group(1) or found.group(2)).decode("utf-8", "replace")
+        return None
+    transaction = document.get("transaction") if isinstance(document, dict) else None
+    if isinstance(transaction, str | int) and not isinstance(transaction, bool):
+        text = str(transaction)
+        return text if 0 < len(text) <= MAX_TRANSACTION else None
     return None
 
 

@@ -79,7 +79,10 @@ class Authority:
         dns_names: tuple[str, ...] = ("echo-api.amazon.com",),
         not_before: datetime = NOW - timedelta(days=1),
         not_after: datetime = NOW + timedelta(days=30),
+        *,
+        client: bool = False,
     ) -> Leaf:
+        """Issue a server certificate, or with `client` one for TLS client authentication."""
         key = _key()
         builder = (
             x509.CertificateBuilder()
@@ -104,7 +107,12 @@ class Authority:
                 ),
                 critical=True,
             )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]
+                ),
+                critical=False,
+            )
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,

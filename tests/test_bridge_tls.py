@@ -13,7 +13,8 @@ from pki import Authority
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.client import BridgeClient
-from mqtt_bridge.config import parse_config
+from mqtt_bridge.config import load_config, parse_config
+from mqtt_bridge.errors import ConfigError
 
 
 @pytest.fixture
@@ -93,3 +94,51 @@ def test_embedded_url_names_a_private_broker() -> None:
     )
     config = parse_config({"home": "h", "broker": {"url": "embedded://127.0.0.1:18999"}}, env={})
     assert config.broker.embedded and config.broker.port == 18999
+
+
+# --- credentials never shown -----------------------------------------------------------------
+
+SECRET = "s3cr3t-Pa55"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"mqtt://bridge:{SECRET}@broker.lan:notaport",
+        f"mqtt://bridge:{SECRET}@broker.lan:99999",
+        f"ftp://bridge:{SECRET}@broker.lan:1883",
+        f"mqtt://bridge:{SECRET}@[::1:1883",
+        f"mqtt://bridge:{SECRET}@",
+        f"bridge:{SECRET}@broker.lan:1883",
+        f"mqtt://bridge:{SECRET}/x@broker.lan:1883",
+        f"mqtts://{SECRET}@broker.lan:x",
+    ],
+)
+def test_a_malformed_broker_url_never_shows_its_password(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"home": "h", "broker": {"url": url}}, env={})
+    shown = str(caught.value)
+    assert SECRET not in shown and "broker.url" in shown and "***" in shown
+
+
+def test_credentials_in_a_broker_url_are_used_and_kept_out_of_it() -> None:
+    config = parse_config(
+        {"home": "h", "broker": {"url": f"mqtt://bridge:{SECRET.replace('5', '%35')}@lan:1884"}},
+        env={},
+    )
+    broker = config.broker
+    assert (broker.username, broker.password) == ("bridge", SECRET)
+    assert broker.url == "mqtt://lan:1884" and (broker.host, broker.port) == ("lan", 1884)
+    assert SECRET not in repr(config)
+    explicit = parse_config(
+        {"home": "h", "broker": {"url": f"mqtt://u:{SECRET}@lan", "username": "other"}}, env={}
+    )
+    assert explicit.broker.username == "other" and explicit.broker.url == "mqtt://lan"
+
+
+def test_a_password_in_broken_yaml_is_not_quoted_back(tmp_path: Path) -> None:
+    config = tmp_path / "bridge.yaml"
+    config.write_text(f'home: h\nbroker:\n  password: "{SECRET}\n  url: mqtt://lan\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert SECRET not in str(caught.value) and "line" in str(caught.value)

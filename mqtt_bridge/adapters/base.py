@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from mqtt_bridge.logbounds import excerpt
 from mqtt_bridge.messages import Message
+
+log = logging.getLogger(__name__)
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -68,3 +76,29 @@ def to_float(value: object) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+def never_raises(read: Callable[[S, str, bytes], R | None]) -> Callable[[S, str, bytes], R | None]:
+    """Make a payload reader turn anything it chokes on into 'nothing said' and one log line."""
+
+    @functools.wraps(read)
+    def safe(self: S, topic: str, payload: bytes) -> R | None:
+        try:
+            return read(self, topic, payload)
+        except Exception as exc:  # anyone on the broker can publish on a device's topics
+            log.warning(
+                "%s could not read a report on %s (%s: %s): %s",
+                type(self).__name__,
+                topic,
+                type(exc).__name__,
+                excerpt(str(exc), 80),
+                excerpt(payload),
+            )
+            return None
+
+    return safe
+
+
+def unusable(topic: str, payload: bytes, why: str) -> None:
+    """Log, briefly, a report on a device topic that is not what that device sends."""
+    log.warning("ignoring a report on %s that %s: %s", topic, why, excerpt(payload))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mqtt_bridge.adapters.base import Observation, to_float, word_to_bool
+from mqtt_bridge.adapters.base import Observation, never_raises, to_float, word_to_bool
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json, text
 
@@ -68,6 +68,7 @@ class GenericDevice:
             raise ConfigError("adapter.command_topic: a switch needs a command topic")
         return self.command_topic
 
+    @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
         """Read availability, or the state by payload or JSON path."""
         if topic == self.availability_topic:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mqtt_bridge.adapters.base import Observation, word_to_bool
+from mqtt_bridge.adapters.base import Observation, never_raises, unusable, word_to_bool
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json, text
 
@@ -61,6 +61,7 @@ class ShellySwitch:
         """Switch.GetStatus; the answer comes to `<source>/rpc`."""
         return [self._rpc("Switch.GetStatus", {"id": self.switch_id})]
 
+    @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
         """Read status, NotifyStatus, our RPC replies and the online flag."""
         if topic == f"{self.device_id}/online":
@@ -68,13 +69,15 @@ class ShellySwitch:
             return Observation(online=online) if online is not None else None
         document = parse_json(payload)
         if not isinstance(document, dict):
+            unusable(topic, payload, "is not a JSON object")
             return None
         if topic.endswith(f"/status/{self._component}"):
             status: Any = document
         elif topic == f"{self.device_id}/events/rpc":
             if document.get("method") != "NotifyStatus":
                 return None
-            status = (document.get("params") or {}).get(self._component)
+            params = document.get("params")
+            status = params.get(self._component) if isinstance(params, dict) else None
         else:  # a reply to one of our requests, possibly for another device
             if document.get("src") != self.device_id:
                 return None

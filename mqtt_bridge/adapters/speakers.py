@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from mqtt_bridge.adapters.base import never_raises
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json
 
@@ -35,15 +36,18 @@ class HermesSpeaker:
             request["lang"] = self.lang
         return [Message(SAY, json.dumps(request))]
 
+    @never_raises
     def finished(self, topic: str, payload: bytes) -> str | None:
         """Return the id of an announcement this satellite finished, if this says so."""
+        if topic != SAY_FINISHED:
+            return None
         document = parse_json(payload)
-        if topic != SAY_FINISHED or not isinstance(document, dict):
+        if not isinstance(document, dict):
             return None
         if document.get("siteId", self.site_id) != self.site_id:
             return None
         say_id = document.get("id") or document.get("sessionId")
-        return str(say_id) if say_id else None
+        return say_id if isinstance(say_id, str) and say_id else None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mqtt_bridge.adapters.base import Observation, word_to_bool
+from mqtt_bridge.adapters.base import Observation, never_raises, unusable, word_to_bool
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json, text
 
@@ -75,6 +75,7 @@ class TasmotaSwitch:
         """An empty POWER command asks for the state."""
         return [Message(f"cmnd/{self.topic}/{self.power}", "")]
 
+    @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
         """Read RESULT/STATE JSON, the plain POWER state, or the LWT."""
         kind = topic.rsplit("/", 1)[-1]
@@ -86,6 +87,7 @@ class TasmotaSwitch:
             return Observation(on=on, online=True) if on is not None else None
         document = parse_json(payload)
         if not isinstance(document, dict):
+            unusable(topic, payload, "is not a JSON object")
             return None
         # Single-relay devices answer with POWER even when addressed as POWER1.
         value = document.get(self.power, document.get("POWER") if self.relay == 1 else None)

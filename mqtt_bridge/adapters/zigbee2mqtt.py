@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from mqtt_bridge.adapters.base import Observation, to_float, word_to_bool
+from mqtt_bridge.adapters.base import Observation, never_raises, to_float, unusable, word_to_bool
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json, text
 
@@ -49,6 +49,7 @@ class Zigbee2MqttDevice:
         """Ask Zigbee2MQTT to read the state attribute."""
         return [Message(f"{self.topic}/get", json.dumps({"state": ""}))]
 
+    @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
         """Read availability (2.x JSON or plain text) or the device's state JSON."""
         if topic == f"{self.topic}/availability":
@@ -56,8 +57,11 @@ class Zigbee2MqttDevice:
             word = document.get("state") if isinstance(document, dict) else text(payload)
             online = AVAILABILITY.get(str(word).lower())
             return Observation(online=online) if online is not None else None
+        if topic != self.topic:
+            return None
         document = parse_json(payload)
-        if topic != self.topic or not isinstance(document, dict):
+        if not isinstance(document, dict):
+            unusable(topic, payload, "is not a JSON object")
             return None
         on = word_to_bool(document["state"]) if "state" in document else None
         leak = document.get("water_leak")
