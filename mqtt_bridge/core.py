@@ -399,9 +399,10 @@ class BridgeCore:
             log.info("%s refused: %s", verb, exc)
             self._finish(transaction)
             self._reply_error(verb, transaction, exc)
-        except Exception:  # a bug: still answer, and send nothing the handler half-queued
+        except Exception:  # a bug: still answer, and send no ON the handler half-queued
             log.exception("%s failed unexpectedly", verb)
-            del self._out[queued:]
+            if verb not in LATE_IS_SAFE:
+                del self._out[queued:]  # an OFF it queued stays: stopping is always safe
             self._finish(transaction)
             failure = BridgeError("the home bridge could not handle this request")
             self._reply_error(verb, transaction, failure)
