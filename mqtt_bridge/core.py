@@ -404,8 +404,9 @@ class BridgeCore:
             if verb not in LATE_IS_SAFE:
                 del self._out[queued:]  # an OFF it queued stays: stopping is always safe
             self._finish(transaction)
-            failure = BridgeError("the home bridge could not handle this request")
-            self._reply_error(verb, transaction, failure)
+            self._reply_error(
+                verb, transaction, BridgeError("the home bridge could not handle this request")
+            )
 
     def _run_internal(self, verb: str, params: dict[str, Any], now: datetime) -> None:
         try:
