@@ -486,9 +486,10 @@ class BridgeCore:
             # Renewed, or on again after an early OFF: still the same session.
             started = running.started
         # A session never runs past its limit from when it first started, however often renewed.
-        deadline = min(now + timedelta(minutes=minutes), started + longest)
+        deadline = _whole_second(min(now + timedelta(minutes=minutes), started + longest))
         limited = limited or deadline < now + timedelta(minutes=minutes)
-        seconds = max(1, round((deadline - now).total_seconds()))
+        # Never past the deadline: the device's own auto-off counts whole seconds.
+        seconds = max(1, int((deadline - now).total_seconds()))
         detail = {"runner": runner} if runner else {}
         timer = Timer(self._name(Role.HEATING_PAD), HEAT, started, deadline, detail)
         self.store.put(timer)  # before the ON: a crash from here on still has a deadline
@@ -557,12 +558,13 @@ class BridgeCore:
                 else "the bath is already filling",
             )
         self._check_sensors_before_filling(target)
-        seconds = self.config.safety.fill_seconds
+        deadline = _whole_second(now + timedelta(seconds=self.config.safety.fill_seconds))
+        seconds = max(1, int((deadline - now).total_seconds()))
         timer = Timer(
             self._name(Role.BATH_VALVE),
             BATH,
             now,
-            now + timedelta(seconds=seconds),
+            deadline,
             {"target_c": target, "epsom": epsom, **({"runner": runner} if runner else {})},
         )
         self.store.put(timer)
@@ -1057,6 +1059,11 @@ def _only(params: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(params) - allowed
     if unknown:
         raise RequestError(f"unknown parameter {sorted(unknown)[0]!r}")
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """Round down to the second: the promised end time is said and shown to the second."""
+    return moment.replace(microsecond=0)
 
 
 def _iso(moment: datetime) -> str:

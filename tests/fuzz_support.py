@@ -290,3 +290,16 @@ def start_heat(home: CoreHarness, kind: str) -> None:
     home.raw(*PAD_ON[kind])
     assert [r["status"] for r in home.replies("heat/start")] == ["ok"], home.sent
     home.clear()
+
+
+def device_reports_switch_nothing_on(
+    kind: str, heat_running: bool, data: st.DataObject, longest: int
+) -> None:
+    """Feed up to `longest` drawn reports to a home's device topics: none may cause an ON."""
+    with harness(kind) as home:
+        if heat_running:
+            start_heat(home, kind)
+        topics = device_topics(home)
+        for _ in range(data.draw(st.integers(1, longest))):
+            topic = data.draw(st.sampled_from(topics))
+            device_report_switches_nothing_on(home, topic, data.draw(device_payloads))

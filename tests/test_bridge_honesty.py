@@ -379,3 +379,18 @@ def test_an_on_switched_off_inside_a_watched_session_keeps_its_limit(home: CoreH
     home.request("heat/start", minutes=20, transaction="b")
     home.pad("ON")
     assert home.replies("heat/start")[-1]["data"]["ends_at"] == "2026-11-23T18:20:00+00:00"
+
+
+def test_the_promised_end_is_the_real_deadline_and_the_device_never_runs_past_it(
+    home: CoreHarness,
+) -> None:
+    """Found by the fault matrix: ends_at was cut to the second, the deadline was not."""
+    home.now += timedelta(microseconds=900_000)
+    home.clear()
+    home.request("heat/start", minutes=10, transaction="t")
+    pulse = int(next(m.payload for m in home.sent if m.topic == "cmnd/heatpad/PulseTime1"))
+    home.pad("ON")
+    ends_at = home.replies("heat/start")[0]["data"]["ends_at"]
+    (timer,) = home.core.timers.values()
+    assert timer.deadline.isoformat() == ends_at
+    assert home.now + timedelta(seconds=pulse - 100) <= timer.deadline

@@ -343,13 +343,7 @@ def test_any_request_is_answered_and_acts_only_when_accepted(
 def test_no_device_report_ever_switches_anything_on(
     kind: str, heat_running: bool, data: st.DataObject
 ) -> None:
-    with fuzz.harness(kind) as home:
-        if heat_running:
-            fuzz.start_heat(home, kind)
-        topics = fuzz.device_topics(home)
-        for _ in range(data.draw(st.integers(1, 4))):
-            topic = data.draw(st.sampled_from(topics))
-            fuzz.device_report_switches_nothing_on(home, topic, data.draw(fuzz.device_payloads))
+    fuzz.device_reports_switch_nothing_on(kind, heat_running, data, longest=4)
 
 
 def test_a_request_whose_handler_fails_unexpectedly_is_answered_and_sends_nothing_half_done(

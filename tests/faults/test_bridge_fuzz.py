@@ -52,13 +52,7 @@ def test_5000_plausible_requests_are_each_answered(
 def test_5000_sequences_of_device_reports_never_switch_anything_on(
     kind: str, heat_running: bool, data: st.DataObject
 ) -> None:
-    with fuzz.harness(kind) as home:
-        if heat_running:
-            fuzz.start_heat(home, kind)
-        topics = fuzz.device_topics(home)
-        for _ in range(data.draw(st.integers(1, 8))):
-            topic = data.draw(st.sampled_from(topics))
-            fuzz.device_report_switches_nothing_on(home, topic, data.draw(fuzz.device_payloads))
+    fuzz.device_reports_switch_nothing_on(kind, heat_running, data, longest=8)
 
 
 # --- a real bridge on a real Mosquitto ---------------------------------------------------------
