@@ -1,7 +1,7 @@
 """Storage faults: no run the skill acknowledged aloud may be missing from storage.
 
-Each case prints a `FAULT-ROW | case | lost acknowledged runs: N | ...` line for the fault table
-(`pytest -m faults tests/faults/test_data_faults.py | grep FAULT-ROW`).
+Each case records a row of the fault table (docs/faults.md): acknowledged runs lost, and what the
+runner heard.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import os
 import sqlite3
 import subprocess
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_table import Row
 from server_support import start_server
 from storage_support import (
     START,
@@ -37,19 +38,26 @@ from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
 
 pytestmark = pytest.mark.faults
+Record = Callable[[Row], Row]
 
 
-def fault_row(case: str, tally: Tally, stored: set[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Print and return the fault-table line for one case."""
+def fault_row(case: str, tally: Tally, stored: set[str], record: Record) -> Row:
+    """Record the fault-table row for one case: acknowledged runs lost, and what was heard."""
     heard = sorted(set(tally.refused.values())) or ["I've logged it (every run)"]
-    row = (
-        f"FAULT-ROW | {case} | lost acknowledged runs: {len(tally.lost(stored))} | "
-        f"acknowledged: {len(tally.acknowledged)} | refused: {len(tally.refused)} | "
-        f"stored: {len(stored)} | heard: {' / '.join(heard)}"
+    return record(
+        Row(
+            case=case,
+            device="skill storage: " + ("DynamoDB (moto)" if "DynamoDB" in case else "SQLite"),
+            overrun_s=None,
+            goal_s=None,
+            after_failure=0,
+            duplicated_ons=0,
+            lost_data=len(tally.lost(stored)),
+            truthful=None,
+            note=f"{len(tally.acknowledged)} acknowledged, {len(tally.refused)} refused,"
+            f" {len(stored)} stored; heard: {' / '.join(heard)}",
+        )
     )
-    with capsys.disabled():
-        print(f"\n{row}")
-    return row
 
 
 def say_runs(send: Send, count: int, first: int = 0) -> Tally:
@@ -122,19 +130,17 @@ def sqlite_service(database: Path, timeout: float = 5.0) -> SkillService:
     return SkillService(build_skill(SQLitePersistenceAdapter(database, timeout=timeout)))
 
 
-def test_concurrent_writers_over_http(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_concurrent_writers_over_http(tmp_path: Path, record: Record) -> None:
     for base in start_server(tmp_path, "--no-verify"):
         tally = log_runs_concurrently(http_sender(base), threads=8, per_thread=25)
     stored = stored_runs(tmp_path / "server.sqlite3")
-    fault_row("8 x 25 concurrent LogRun, one user, real server, SQLite", tally, stored, capsys)
+    fault_row("8 x 25 concurrent LogRun, one user, real server, SQLite", tally, stored, record)
     assert not tally.lost(stored)
     assert set(tally.refused.values()) <= {SAVE_FAILED}
     assert stored == tally.acknowledged and len(stored) == 200
 
 
-def test_write_lock_held_past_the_timeout(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_write_lock_held_past_the_timeout(tmp_path: Path, record: Record) -> None:
     database = tmp_path / "db.sqlite3"
     service = sqlite_service(database, timeout=0.3)
     before = say_runs(service.dispatch, 2)
@@ -143,16 +149,14 @@ def test_write_lock_held_past_the_timeout(
     after = say_runs(service.dispatch, 1, first=5)
     stored = stored_runs(database)
     tally = Tally(during.acknowledged, during.refused)
-    fault_row("SQLite write lock held by another connection > timeout", tally, stored, capsys)
+    fault_row("SQLite write lock held by another connection > timeout", tally, stored, record)
     assert not (before.acknowledged | during.acknowledged | after.acknowledged) - stored
     assert not during.acknowledged and set(during.refused.values()) == {SAVE_FAILED}
     assert len(before.acknowledged) == 2 and len(after.acknowledged) == 1 and len(stored) == 3
 
 
 @pytest.mark.slow
-def test_write_lock_held_past_the_server_timeout(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_write_lock_held_past_the_server_timeout(tmp_path: Path, record: Record) -> None:
     database = tmp_path / "server.sqlite3"
     for base in start_server(tmp_path, "--no-verify"):
         send = http_sender(base)
@@ -162,57 +166,53 @@ def test_write_lock_held_past_the_server_timeout(
         after = say_runs(send, 1, first=2)
     stored = stored_runs(database)
     fault_row(
-        "SQLite write lock held by another process > 5 s, real server", during, stored, capsys
+        "SQLite write lock held by another process > 5 s, real server", during, stored, record
     )
     assert not during.lost(stored) and set(during.refused.values()) == {SAVE_FAILED}
     assert len(after.acknowledged) == 1 and len(stored) == 2
 
 
-def test_database_file_read_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_database_file_read_only(tmp_path: Path, record: Record) -> None:
     database = tmp_path / "db.sqlite3"
     say_runs(sqlite_service(database).dispatch, 2)
     with read_only(database):
         tally = say_runs(sqlite_service(database).dispatch, 3, first=2)
     stored = stored_runs(database)
-    fault_row("SQLite file read-only", tally, stored, capsys)
+    fault_row("SQLite file read-only", tally, stored, record)
     assert not tally.lost(stored) and not tally.acknowledged
     assert set(tally.refused.values()) <= {SAVE_FAILED, READ_FAILED}
     assert len(stored) == 2
 
 
-def test_database_folder_read_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_database_folder_read_only(tmp_path: Path, record: Record) -> None:
     folder = tmp_path / "state"
     database = folder / "db.sqlite3"
     say_runs(sqlite_service(database).dispatch, 2)
     with read_only(folder):
         tally = say_runs(sqlite_service(database).dispatch, 3, first=2)
     stored = stored_runs(database)
-    fault_row("SQLite folder read-only", tally, stored, capsys)
+    fault_row("SQLite folder read-only", tally, stored, record)
     assert not tally.lost(stored) and not tally.acknowledged
     assert set(tally.refused.values()) <= {SAVE_FAILED, READ_FAILED}
     assert len(stored) == 2
 
 
-def test_dynamodb_table_missing(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_dynamodb_table_missing(monkeypatch: pytest.MonkeyPatch, record: Record) -> None:
     with dynamodb_table(monkeypatch) as dynamodb:
         service = SkillService(build_skill(DynamoDbPersistenceAdapter("no-such-table", dynamodb)))
         tally = say_runs(service.dispatch, 3)
         stored = stored_dynamodb_runs(dynamodb)
-    fault_row("DynamoDB table missing", tally, stored, capsys)
+    fault_row("DynamoDB table missing", tally, stored, record)
     assert not tally.acknowledged and set(tally.refused.values()) == {READ_FAILED}
 
 
 @pytest.mark.slow
-def test_dynamodb_concurrent_writers(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_dynamodb_concurrent_writers(monkeypatch: pytest.MonkeyPatch, record: Record) -> None:
     with dynamodb_table(monkeypatch) as dynamodb:
         service = SkillService(build_skill(DynamoDbPersistenceAdapter("runs", dynamodb)))
         tally = log_runs_concurrently(service.dispatch, threads=8, per_thread=25)
         stored = stored_dynamodb_runs(dynamodb)
-    fault_row("8 x 25 concurrent LogRun, one user, DynamoDB (moto)", tally, stored, capsys)
+    fault_row("8 x 25 concurrent LogRun, one user, DynamoDB (moto)", tally, stored, record)
     assert not tally.lost(stored) and stored == tally.acknowledged
     # Conflict storms may exhaust the retries; those runs are refused aloud, never lost.
     assert set(tally.refused.values()) <= {SAVE_FAILED}
