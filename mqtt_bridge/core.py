@@ -486,10 +486,11 @@ class BridgeCore:
             # Renewed, or on again after an early OFF: still the same session.
             started = running.started
         # A session never runs past its limit from when it first started, however often renewed.
-        deadline = _whole_second(min(now + timedelta(minutes=minutes), started + longest))
-        limited = limited or deadline < now + timedelta(minutes=minutes)
-        # Never past the deadline: the device's own auto-off counts whole seconds.
-        seconds = max(1, int((deadline - now).total_seconds()))
+        wanted = min(now + timedelta(minutes=minutes), started + longest)
+        # The device's own auto-off counts whole seconds and must never run past the deadline.
+        seconds = max(1, int((wanted - now).total_seconds()))
+        deadline = _whole_second(now + timedelta(seconds=seconds))
+        limited = limited or wanted < now + timedelta(minutes=minutes)
         detail = {"runner": runner} if runner else {}
         timer = Timer(self._name(Role.HEATING_PAD), HEAT, started, deadline, detail)
         self.store.put(timer)  # before the ON: a crash from here on still has a deadline
@@ -499,7 +500,7 @@ class BridgeCore:
         def confirmed_on(at: datetime) -> dict[str, Any]:
             return {
                 "device": timer.device,
-                "minutes": timer.remaining_minutes(at),
+                "minutes": max(1, round(seconds / 60)),  # what was granted, said aloud
                 "ends_at": _iso(timer.deadline),
                 "limited": limited,
                 "max_minutes": self.config.safety.heat_max_minutes,
@@ -558,8 +559,8 @@ class BridgeCore:
                 else "the bath is already filling",
             )
         self._check_sensors_before_filling(target)
-        deadline = _whole_second(now + timedelta(seconds=self.config.safety.fill_seconds))
-        seconds = max(1, int((deadline - now).total_seconds()))
+        seconds = self.config.safety.fill_seconds
+        deadline = _whole_second(now + timedelta(seconds=seconds))
         timer = Timer(
             self._name(Role.BATH_VALVE),
             BATH,
@@ -1062,8 +1063,9 @@ def _only(params: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _whole_second(moment: datetime) -> datetime:
-    """Round down to the second: the promised end time is said and shown to the second."""
-    return moment.replace(microsecond=0)
+    """Round up to the second: the promised end time is said and shown to the second."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def _iso(moment: datetime) -> str:
