@@ -393,4 +393,6 @@ def test_the_promised_end_is_the_real_deadline_and_the_device_never_runs_past_it
     ends_at = home.replies("heat/start")[0]["data"]["ends_at"]
     (timer,) = home.core.timers.values()
     assert timer.deadline.isoformat() == ends_at
+    assert pulse == 700, "ten minutes exactly on the device"
     assert home.now + timedelta(seconds=pulse - 100) <= timer.deadline
+    assert home.replies("heat/start")[0]["data"]["minutes"] == 10
