@@ -319,6 +319,12 @@ class FaultHome:
             scale=self.scale,
         )
 
+    def heat_told_truly(self, within_s: float = 0.5) -> bool:
+        """Tell whether the retained state agrees with the pad once it has had a moment to."""
+        return wait_until(
+            lambda: heat_truthful(self.state(), self.pad.on, self.clock_now()), timeout=within_s
+        )
+
     def settle(self) -> None:
         """Wait until the retained state shows the session running: a fault now is mid-session,
         not in the milliseconds between the reply and the state that follows it."""

@@ -69,7 +69,7 @@ def test_sigkill_mid_heat_restarted_before_the_deadline(make_home: Home, record:
             deadline,
             BRIDGE_TICK_S,
             lost=lost,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note="only the persisted bridge timer can stop this plug",
         )
     )
@@ -98,7 +98,7 @@ def test_sigstop_mid_heat(make_home: Home, record: Record, pad: str) -> None:
             "bridge SIGSTOP (hung) mid-heat, 1 s past the deadline",
             deadline,
             goal,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"off {off_after_back:.2f} s after SIGCONT",
         )
     )
@@ -199,7 +199,7 @@ def test_fault_mid_routine(make_home: Home, record: Record, tmp_path: Path, faul
             deadline,
             AUTO_OFF_GOAL_S,
             lost=None,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"routine afterwards: {routine.get('status', 'none')}",
         )
     )

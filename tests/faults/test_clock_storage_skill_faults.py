@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from fault_harness import BRIDGE_TICK_S, HOME_NAME, FaultHome, heat_truthful
+from fault_harness import BRIDGE_TICK_S, HOME_NAME, FaultHome
 from fault_table import AUTO_OFF_GOAL_S, Row
 from mqtt_support import wait_until
 
@@ -60,7 +60,7 @@ def test_clock_steps_around_the_deadline(
             " before the deadline",
             deadline,
             AUTO_OFF_GOAL_S if pad == "tasmota" else BRIDGE_TICK_S,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"off {off - deadline:+.2f} s real from the promise; in-process bridge,"
             " the system wall clock under its clock stepped",
             # The bridge's clock runs on the monotonic clock, so the over-run is real time: a
@@ -88,7 +88,7 @@ def test_timer_database_locked_at_the_deadline(make_home: Home, record: Record) 
             "bridge timer database locked from 0.5 s before to 2 s after the deadline",
             deadline,
             BRIDGE_TICK_S,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note="another process holds BEGIN EXCLUSIVE on bridge.sqlite3",
         )
     )
@@ -110,7 +110,7 @@ def test_timer_database_read_only_at_the_deadline(make_home: Home, record: Recor
             "bridge timer database read-only mid-session",
             deadline,
             BRIDGE_TICK_S,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note="PRAGMA query_only on the bridge's connection (in-process bridge);"
             + (" still on 2 s past the deadline" if home.pad.on else ""),
         )
@@ -138,7 +138,7 @@ def test_timer_database_locked_at_heat_start(make_home: Home, record: Record) ->
         None,
         starts=1,
         lost=0,
-        truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+        truthful=home.heat_told_truly(),
         note=f"first answer: {'none' if asked.reply is None else asked.reply.get('status')}"
         "; the next heat/start after the lock works",
     )
@@ -172,7 +172,7 @@ def test_skill_answers_while_the_bridge_is_hung(make_home: Home, record: Record)
             failed_at,
             AUTO_OFF_GOAL_S,
             failed_at=failed_at,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"skill said: {outcome.error}; promised off time: when it said so",
         )
     )

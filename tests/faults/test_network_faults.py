@@ -48,7 +48,7 @@ def test_broker_down_longer_than_a_session(make_home: Home, record: Record, pad:
             "broker stopped longer than the session",
             deadline,
             goal,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"broker down {up - down:.1f} s; bridge and plug back {reconnected - up:.1f} s"
             " after it restarted",
         )
@@ -74,7 +74,7 @@ def test_device_offline_mid_session_and_back(make_home: Home, record: Record) ->
             "device offline mid-session, back 1 s after the deadline",
             deadline,
             back - deadline + BRIDGE_TICK_S,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"off {off - back:.2f} s after it came back, by the OFF retried every 10 s of"
             " clock (0.17 s here; up to 10 s at real speed)",
         )
@@ -179,7 +179,7 @@ def test_device_that_confirms_late(make_home: Home, record: Record) -> None:
             failed_at,
             AUTO_OFF_GOAL_S,
             failed_at=failed_at,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note="promised off time: when the user was told it failed",
         )
     )
@@ -215,7 +215,7 @@ def test_state_topic_lies_on_a_generic_plug(make_home: Home, record: Record, the
             "state topic lies OFF" + (" then ON" if then_on else ""),
             deadline,
             BRIDGE_TICK_S,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note="still on when the test gave up, 1.5 s past the deadline" if home.pad.on else "",
         )
     )
@@ -243,7 +243,7 @@ def test_state_topic_lies_then_heat_is_renewed(make_home: Home, record: Record) 
             ceiling,
             AUTO_OFF_GOAL_S,
             starts=2,
-            truthful=heat_truthful(home.state(), home.pad.on, home.clock_now()),
+            truthful=home.heat_told_truly(),
             note=f"second reply ends_at {again.data['ends_at'][11:19]} vs the 2-minute ceiling"
             f" {first.data['ends_at'][11:19]} (clock time)",
             clock_bound=True,
