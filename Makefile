@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps lint test faults demo bench serve clean
+.PHONY: help venv system-deps lint test faults corpus demo bench serve clean
 
 help:
 	@echo "make demo   - start the skill locally and talk to it"
 	@echo "make test   - install what is needed, then lint, type-check and run the tests (not the slow ones)"
 	@echo "make faults - run the fault matrix against real Mosquitto and bridge processes; print docs/faults.md"
+	@echo "make corpus - measure how well the skill understands the phrasing corpus; write docs/understanding.md"
 	@echo "make bench  - run the benchmarks"
 	@echo "make serve  - serve the skill on 127.0.0.1:5000 (needs a skill ID; see README)"
 
@@ -49,6 +50,15 @@ test: venv system-deps lint
 # The fault matrix (issue #10): the conftest prints the table and writes it to docs/faults.md.
 faults: venv system-deps
 	FAULTS_TABLE=docs/faults.md $(BIN)/pytest -m faults tests/faults
+
+# How well the skill understands tests/phrasings/*.yaml (issue #11), on virtual-alexa (npm, pinned
+# in tests/phrasings/node/package-lock.json) against the real server and on the console recogniser.
+PHRASINGS := tests/phrasings
+$(PHRASINGS)/node/node_modules/.package-lock.json: $(PHRASINGS)/node/package-lock.json
+	npm ci --prefix $(PHRASINGS)/node --no-audit --no-fund
+
+corpus: venv $(PHRASINGS)/node/node_modules/.package-lock.json
+	$(BIN)/python $(PHRASINGS)/measure.py --misses --write docs/understanding.md
 
 demo: venv system-deps
 	$(BIN)/recovery-coach demo
