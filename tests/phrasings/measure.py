@@ -518,7 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = report(measurements, args.misses)
     print(text, end="")
     if args.write:
-        args.write.write_text(text, "utf-8")
+        # The file keeps the tables; every miss is for the terminal (hundreds of lines).
+        args.write.write_text(report(measurements, with_misses=False), "utf-8")
     return 0
 
 
