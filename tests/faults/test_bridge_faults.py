@@ -105,48 +105,35 @@ def test_sigstop_mid_heat(make_home: Home, record: Record, pad: str) -> None:
     assert row.meets_goals, row
 
 
-def test_sigkill_mid_bath(make_home: Home, record: Record) -> None:
+@pytest.mark.parametrize("fault", ["kill", "hang"])
+def test_bridge_killed_or_hung_mid_bath(make_home: Home, record: Record, fault: str) -> None:
     home = make_home()
     asked = home.ask("bath/fill")
     assert asked.ok, asked.reply
     deadline = home.real(asked.data["ends_at"])
     home.settle()
-    home.kill()
-    home.sleep_until(deadline + 0.5)
-    home.start_bridge()
+    killed = fault == "kill"
+    if killed:
+        home.kill()
+        home.sleep_until(deadline + 0.5)
+        home.start_bridge()
+    else:
+        home.hang()
+        home.sleep_until(deadline + 1.0)
+        home.resume()
     assert wait_until(lambda: _timers(home) == [])
     row = record(
         home.row(
-            "bridge SIGKILL mid-bath, down past the deadline",
-            deadline,
-            AUTO_OFF_GOAL_S,
-            valve=True,
-            lost=0,
-            truthful=bath_truthful(home.state(), home.valve.on),
-            note=f"bath status after restart: {home.status()['bath']['status']}",
-        )
-    )
-    assert row.meets_goals, row
-
-
-def test_sigstop_mid_bath(make_home: Home, record: Record) -> None:
-    home = make_home()
-    asked = home.ask("bath/fill")
-    assert asked.ok, asked.reply
-    deadline = home.real(asked.data["ends_at"])
-    home.settle()
-    home.hang()
-    home.sleep_until(deadline + 1.0)
-    home.resume()
-    assert wait_until(lambda: _timers(home) == [])
-    row = record(
-        home.row(
-            "bridge SIGSTOP (hung) mid-bath, 1 s past the deadline",
+            "bridge SIGKILL mid-bath, down past the deadline"
+            if killed
+            else "bridge SIGSTOP (hung) mid-bath, 1 s past the deadline",
             deadline,
             AUTO_OFF_GOAL_S,
             valve=True,
             truthful=bath_truthful(home.state(), home.valve.on),
-            note=f"bath status after SIGCONT: {home.status()['bath']['status']}",
+            note=f"bath status after {'restart' if killed else 'SIGCONT'}:"
+            f" {home.status()['bath']['status']}",
+            lost=0 if killed else None,
         )
     )
     assert row.meets_goals, row
