@@ -875,10 +875,7 @@ class BridgeCore:
             self._drop_timer(role)
             self._publish_state(now)
             return
-        self._switch_off(role)
-        retry = Timer(timer.device, timer.kind, timer.started, now + RETRY_OFF, timer.detail)
-        self.timers[role] = retry
-        self._record(self.store.put, retry)
+        self._stop_until_off(role, now, "deadline")  # once more; the retry keeps its reasons
 
     def _stop_until_off(self, role: Role, now: datetime, why: str) -> None:
         """Send OFF now, and again every RETRY_OFF until the device says it is off."""
