@@ -220,26 +220,34 @@ def _start(bridge: Bridge, spy: Spy) -> None:
     assert wait_until(lambda: "online" in spy.on("recovery/test_home/availability"))
 
 
-def test_an_unexpected_error_is_answered_and_logged_as_a_bounded_excerpt(
+@pytest.fixture
+def broken_bridge(
     mosquitto: MosquittoBroker,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
     fresh_log_bounds: BoundedLogFilter,
-) -> None:
+) -> Iterator[Spy]:
+    """A real bridge whose core fails on every request, and a client watching its replies."""
     _broken_core(monkeypatch)
     bridge = Bridge(integration_config(mosquitto, tmp_path))
     spy = Spy(mosquitto, "recovery/test_home/response/#", "recovery/test_home/availability")
     caplog.set_level(logging.INFO)
     try:
         _start(bridge, spy)
-        payload = json.dumps({"text": "A" * 50_000, "transaction": "t-1"})
-        spy.publish(REQUESTS + "announce", payload)
-        assert wait_until(lambda: spy.on("recovery/test_home/response/announce"))
+        yield spy
     finally:
         bridge.stop()
         spy.stop()
-    (reply,) = [json.loads(p) for p in spy.on("recovery/test_home/response/announce")]
+
+
+def test_an_unexpected_error_is_answered_and_logged_as_a_bounded_excerpt(
+    broken_bridge: Spy, caplog: pytest.LogCaptureFixture
+) -> None:
+    payload = json.dumps({"text": "A" * 50_000, "transaction": "t-1"})
+    broken_bridge.publish(REQUESTS + "announce", payload)
+    assert wait_until(lambda: broken_bridge.on("recovery/test_home/response/announce"))
+    (reply,) = [json.loads(p) for p in broken_bridge.on("recovery/test_home/response/announce")]
     assert reply["status"] == "error" and reply["transaction"] == "t-1"
     lines = [r for r in caplog.records if "unexpected ValueError" in r.getMessage()]
     assert len(lines) == 1
@@ -248,25 +256,13 @@ def test_an_unexpected_error_is_answered_and_logged_as_a_bounded_excerpt(
 
 
 def test_a_storm_of_failing_messages_logs_a_few_lines_and_a_count(
-    mosquitto: MosquittoBroker,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-    fresh_log_bounds: BoundedLogFilter,
+    broken_bridge: Spy, caplog: pytest.LogCaptureFixture, fresh_log_bounds: BoundedLogFilter
 ) -> None:
-    _broken_core(monkeypatch)
-    bridge = Bridge(integration_config(mosquitto, tmp_path))
-    spy = Spy(mosquitto, "recovery/test_home/response/#", "recovery/test_home/availability")
-    caplog.set_level(logging.INFO)
     storm = 400
-    try:
-        _start(bridge, spy)
-        for index in range(storm):
-            spy.publish(REQUESTS + "status", f'{{"junk": "{"x" * 2000}", "n": {index}}}')
-        assert wait_until(lambda: len(spy.on("recovery/test_home/response/status")) == storm, 30)
-    finally:
-        bridge.stop()
-        spy.stop()
+    for index in range(storm):
+        broken_bridge.publish(REQUESTS + "status", f'{{"junk": "{"x" * 2000}", "n": {index}}}')
+    replies = "recovery/test_home/response/status"
+    assert wait_until(lambda: len(broken_bridge.on(replies)) == storm, 30)
     lines = [r for r in caplog.records if "unexpected ValueError" in r.getMessage()]
     assert 1 <= len(lines) <= fresh_log_bounds.per_minute + 2
     assert len(caplog.text) < 100_000  # unbounded, each of these lines was over 4 kB
