@@ -11,8 +11,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -22,9 +20,11 @@ def free_port() -> int:
 
 
 def start_server(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve on a free port with a database under `tmp_path`; yield the base URL, then stop."""
     port = free_port()
     environment = {**os.environ, "RECOVERY_COACH_DATABASE": str(tmp_path / "server.sqlite3")}
-    environment.pop("RECOVERY_COACH_SKILL_ID", None)
+    for name in ("RECOVERY_COACH_SKILL_ID", "RECOVERY_COACH_CONFIG"):
+        environment.pop(name, None)
     environment.update(env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "skill.cli", "serve", "--port", str(port), *args],
@@ -41,10 +41,10 @@ def start_server(tmp_path: Path, *args: str, env: dict[str, str] | None = None) 
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1) as reply:
                     if reply.status == 200:
                         break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read() if process.stdout else ""
-                    pytest.fail(f"server did not start: {output}")
+                    raise RuntimeError(f"server did not start: {output}") from exc
                 time.sleep(0.05)
         yield base
     finally:

@@ -34,12 +34,9 @@ import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +48,10 @@ import yaml
 
 from skill.nlu import InteractionModel
 from skill.numbers import parse_duration, parse_number
+
+# Run as a script (make corpus), the tests' own helpers are one folder up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from server_support import start_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -312,51 +313,15 @@ def console_path(corpus: Sequence[Expected], locale: str) -> list[Heard]:
     return [console_heard(model, entry.text) for entry in corpus]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def skill_server() -> Iterator[str]:
     """Run `recovery-coach serve --no-verify` on a free port with a throwaway database."""
     with tempfile.TemporaryDirectory(prefix="recovery-coach-measure-") as scratch:
-        port = _free_port()
-        env = {**os.environ, "RECOVERY_COACH_DATABASE": str(Path(scratch) / "skill.sqlite3")}
-        for name in ("RECOVERY_COACH_SKILL_ID", "RECOVERY_COACH_CONFIG"):
-            env.pop(name, None)
-        log = Path(scratch) / "server.log"
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "skill.cli", "serve", "--no-verify", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError as exc:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise MeasureError(
-                            f"skill server did not start:\n{log.read_text()}"
-                        ) from exc
-                    time.sleep(0.1)
-            yield f"{base}/alexa"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            for base in start_server(Path(scratch), "--no-verify"):
+                yield f"{base}/alexa"
+        except RuntimeError as exc:
+            raise MeasureError(f"skill server: {exc}") from exc
 
 
 def _va_heard(record: Mapping[str, Any]) -> Heard:
