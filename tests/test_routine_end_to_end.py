@@ -32,7 +32,7 @@ SCALE = 30.0
 
 
 class Recorder:
-    """Record every announcement and device command with the (scaled) time it was seen."""
+    """Record every announcement, device command and pad state with the (scaled) time seen."""
 
     def __init__(self, broker: MosquittoBroker, clock: ScaledClock) -> None:
         self.events: list[tuple[float, str, str]] = []
@@ -42,7 +42,12 @@ class Recorder:
         disable_nagle(self._client)
         ready = threading.Event()
         self._client.on_connect = lambda c, *a: c.subscribe(
-            [("hermes/tts/#", 1), ("cmnd/heatpad/POWER", 1), ("shellyplus1-bath/rpc", 1)]
+            [
+                ("hermes/tts/#", 1),
+                ("cmnd/heatpad/POWER", 1),
+                ("stat/heatpad/POWER", 1),
+                ("shellyplus1-bath/rpc", 1),
+            ]
         )
         self._client.on_subscribe = lambda *a: ready.set()
         self._client.on_message = self._received
@@ -67,9 +72,11 @@ class Recorder:
         with self._lock:
             return sum(1 for _, topic, _ in self.events if topic == "hermes/tts/sayFinished")
 
-    def first(self, topic: str, predicate: Any) -> float:
+    def first(self, topic: str, predicate: Any, after: float = 0.0) -> float:
         with self._lock:
-            return next(t for t, top, p in self.events if top == topic and predicate(p))
+            return next(
+                t for t, top, p in self.events if top == topic and predicate(p) and t > after
+            )
 
     def stop(self) -> None:
         self._client.disconnect()
@@ -128,7 +135,8 @@ def test_long_run_recovery_routine(mosquitto: MosquittoBroker, tmp_path: Path) -
 
         # The pad went on and off, fifteen minutes apart; the bath filled and stopped.
         pad_on = recorder.first("cmnd/heatpad/POWER", lambda p: p == "ON")
-        pad_off = recorder.first("cmnd/heatpad/POWER", lambda p: p == "OFF")
+        # Off by the plug's own PulseTime or the bridge's OFF, whichever came first.
+        pad_off = recorder.first("stat/heatpad/POWER", lambda p: p == "OFF", after=pad_on)
         assert abs((pad_off - pad_on) - 15 * 60) <= 2 * SCALE
         bath_on = recorder.first("shellyplus1-bath/rpc", lambda p: '"on":true' in p)
         assert abs((bath_on - pad_on) - 5 * 60) <= 2 * SCALE
