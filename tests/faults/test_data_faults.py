@@ -172,26 +172,15 @@ def test_write_lock_held_past_the_server_timeout(tmp_path: Path, record: Record)
     assert len(after.acknowledged) == 1 and len(stored) == 2
 
 
-def test_database_file_read_only(tmp_path: Path, record: Record) -> None:
-    database = tmp_path / "db.sqlite3"
-    say_runs(sqlite_service(database).dispatch, 2)
-    with read_only(database):
-        tally = say_runs(sqlite_service(database).dispatch, 3, first=2)
-    stored = stored_runs(database)
-    fault_row("SQLite file read-only", tally, stored, record)
-    assert not tally.lost(stored) and not tally.acknowledged
-    assert set(tally.refused.values()) <= {SAVE_FAILED, READ_FAILED}
-    assert len(stored) == 2
-
-
-def test_database_folder_read_only(tmp_path: Path, record: Record) -> None:
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_database_read_only(tmp_path: Path, record: Record, what: str) -> None:
     folder = tmp_path / "state"
     database = folder / "db.sqlite3"
     say_runs(sqlite_service(database).dispatch, 2)
-    with read_only(folder):
+    with read_only(database if what == "file" else folder):
         tally = say_runs(sqlite_service(database).dispatch, 3, first=2)
     stored = stored_runs(database)
-    fault_row("SQLite folder read-only", tally, stored, record)
+    fault_row(f"SQLite {what} read-only", tally, stored, record)
     assert not tally.lost(stored) and not tally.acknowledged
     assert set(tally.refused.values()) <= {SAVE_FAILED, READ_FAILED}
     assert len(stored) == 2
