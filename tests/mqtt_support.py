@@ -82,8 +82,8 @@ class Spy:
         with self._lock:
             return [payload for t, payload, _ in self.messages if t == topic]
 
-    def publish(self, topic: str, payload: str) -> None:
-        self._client.publish(topic, payload, qos=1).wait_for_publish(5)
+    def publish(self, topic: str, payload: str, *, retain: bool = False) -> None:
+        self._client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
 
     def stop(self) -> None:
         self._client.disconnect()

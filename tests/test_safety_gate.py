@@ -325,8 +325,16 @@ def test_with_nothing_reported_the_doctor_question_lists_the_signs(server: str) 
 def bridge_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[Home, Spy]]:
     place = Home(mosquitto, tmp_path)
     place.start()
-    spy = Spy(mosquitto, "hermes/tts/say", "recovery/test_home/state")
+    spy = Spy(
+        mosquitto, "hermes/tts/say", "recovery/test_home/state", "recovery/test_home/response/#"
+    )
+    # The bridge subscribes once connected; a request answered means its subscriptions are live,
+    # so nothing the test publishes next is lost (one SUBSCRIBE carries every topic).
+    spy.publish("recovery/test_home/request/status", json.dumps({"transaction": "ready"}))
+    assert wait_until(lambda: spy.on("recovery/test_home/response/status"), 10)
     yield place, spy
+    # The broker outlives the test: clear the retained health so the next bridge starts clean.
+    spy.publish("recovery/test_home/health/runner-a", "", retain=True)
     spy.stop()
     place.stop()
 
@@ -336,7 +344,7 @@ def said(spy: Spy) -> list[str]:
 
 
 def publish_health(spy: Spy, runner: str, state: HealthState) -> None:
-    spy.publish(f"recovery/test_home/health/{runner}", json.dumps(state.to_dict()))
+    spy.publish(f"recovery/test_home/health/{runner}", json.dumps(state.to_dict()), retain=True)
 
 
 def routine_status(spy: Spy) -> Callable[[], Any]:
