@@ -164,6 +164,13 @@ def slot_type_values(
         key = str(value.value_out if value.value_out is not None else heard[0])
         words = by_id.setdefault(key, [])
         words.extend(word for word in heard if word and word not in words)
+    seen: dict[str, str] = {}
+    for key, words in by_id.items():
+        for word in words:
+            if seen.setdefault(word, key) != key:
+                raise ModelBuildError(
+                    f"{{{slot_list.name}}}: {word!r} names both {seen[word]} and {key}"
+                )
     values = []
     for key, words in by_id.items():
         name, synonyms = words[0], words[1:]
