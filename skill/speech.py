@@ -14,6 +14,7 @@ from routines.plan import TIMING_TITLES, Stage
 WANT_MORE = "Want to hear more?"
 MEANWHILE = "Want tips meanwhile?"
 ANYTHING_ELSE = "What else can I help with?"
+NEARBY = "What they do say nearby:"
 # Medicines and injury signs always come with the advice to ask a professional.
 PROFESSIONAL_TOPICS = frozenset({"pain_relievers", "injury_signs"})
 TIPS_PER_CHUNK = 2
@@ -243,17 +244,29 @@ def plan_card(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> s
 
 
 def topic_reply(knowledge: Knowledge, topic: str, title: str) -> Reply:
-    """Answer a question about one topic, with both sides first where the articles disagree."""
-    tips = knowledge.about(topic)
+    """Answer a question about one topic, with both sides first where the articles disagree.
+
+    Where the articles don't cover (part of) the topic, say so plainly in the first answer, and
+    for a topic they don't cover at all, follow that with what they say nearby.
+    """
+    own = knowledge.about(topic)
     disagreement = knowledge.disagreement(topic)
+    gap = knowledge.gap(topic)
+    tips = own or knowledge.nearby(topic)
     if disagreement is not None:
         chunks = Chunks(disagreement.say, tuple(_pairs([tip.say for tip in tips])))
     else:
         chunks = split_chunks([tip.say for tip in tips])
     first = chunks.first
+    card = [f"• {tip.say} ({knowledge.sources[tip.source].short})" for tip in tips]
+    if gap is not None and own:
+        first = f"{first} {gap.say}"
+        card += ["", gap.say]
+    elif gap is not None:
+        first = f"{gap.say} {NEARBY} {first}"
+        card = [gap.say, "", NEARBY, *card]
     if topic in PROFESSIONAL_TOPICS:
         first = f"{first} {knowledge.professional_advice}"
-    card = [f"• {tip.say} ({knowledge.sources[tip.source].short})" for tip in tips]
     if disagreement is not None:
         card += ["", "Where the articles differ", disagreement.say]
     if topic in PROFESSIONAL_TOPICS:

@@ -211,7 +211,8 @@ TOPIC_TITLES: dict[str, str] = {
     "ice_heat": "Ice or heat?",
     "food": "Refuelling",
     "epsom_bath": "Epsom salt bath",
-    "massage": "Massage and foam rolling",
+    "foam_rolling": "Foam rolling",
+    "massage": "Massage",
     "compression": "Compression",
     "magnesium": "Magnesium",
     "cbd": "CBD",
@@ -222,6 +223,7 @@ TOPIC_TITLES: dict[str, str] = {
     "training": "Building mileage",
     "warm_up": "Warming up",
     "pain_relievers": "Pain relievers",
+    "sunlight": "Sunlight",
 }
 
 
