@@ -8,6 +8,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
+from routines.area_advice import AreaAdvice, Said
 from routines.context import DistanceUnit, RunType
 from routines.plan import TIMING_TITLES, Stage
 
@@ -278,6 +279,28 @@ def topic_reply(knowledge: Knowledge, topic: str, title: str) -> Reply:
         card_title=title,
         card_text="\n".join(card),
     )
+
+
+def area_reply(
+    knowledge: Knowledge, advice: AreaAdvice, title: str, card_extra: tuple[str, ...] = ()
+) -> Reply:
+    """Speak an answer about one body area; the card cites each part's article."""
+    spoken = " ".join(said.spoken for said in advice.spoken)
+    card = [_cited(knowledge, said) for said in (*advice.spoken, *advice.card)]
+    card += ["", *card_extra] if card_extra else []
+    if advice.professional:
+        card += ["", knowledge.professional_advice]
+    return Reply(
+        speech=f"{spoken} {ANYTHING_ELSE}",
+        reprompt="You can ask me how to recover, or tell me how you feel.",
+        card_title=title,
+        card_text="\n".join(card),
+    )
+
+
+def _cited(knowledge: Knowledge, said: Said) -> str:
+    source = knowledge.sources[said.source].short if said.source else "both articles"
+    return f"• {said.text} ({source})"
 
 
 def split_chunks(sentences: list[str]) -> Chunks:
