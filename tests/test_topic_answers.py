@@ -85,7 +85,7 @@ TOPICS: dict[str, tuple[set[str], str]] = {
 UNCOVERED = {"sunlight"}
 
 
-def test_the_topics_are_exactly_the_recovery_topic_ids() -> None:
+def test_every_recovery_topic_id_is_a_topic_and_only_sunlight_is_not_covered() -> None:
     knowledge = load_knowledge()
     assert set(TOPICS) <= knowledge.topics
     assert {topic for topic in TOPICS if not knowledge.about(topic)} == UNCOVERED
