@@ -70,7 +70,8 @@ def ice_or_heat(
         decision = decide(flagged, HeatRequest())
         if not decision.allowed and flagged.urgency(soreness) is Urgency.CHECK:
             spoken.append(Said(_sentence(decision.why), SAFETY))
-        return AreaAdvice(area, tuple(spoken), tips, professional=True, red_flag=True)
+        # No heat tips on the card either: they are not for this area now.
+        return AreaAdvice(area, tuple(spoken), professional=True, red_flag=True)
     disagreement = knowledge.disagreement("ice_heat")
     if disagreement is None:
         raise KnowledgeError("the guidance has no ice-or-heat disagreement to apply to an area")

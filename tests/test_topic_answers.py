@@ -196,6 +196,7 @@ def test_ice_or_heat_on_a_swollen_knee_is_no_heat_and_see_someone(runner: Sessio
     assert speech.startswith("Have a doctor or physiotherapist check your knee")
     assert "Heat can make fresh swelling worse." in speech
     assert "heat for general tightness" not in speech
+    assert "heating pad" not in runner.card["content"]
     # Legs take in the knee; calves do not.
     assert ask(runner, "IceOrHeatIntent", slot("area", "legs")).startswith("Have a doctor")
     assert ask(runner, "IceOrHeatIntent", slot("area", "calves")).startswith("For your calves,")
