@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -12,17 +13,20 @@ from ask_sdk_model import Response
 from routines import (
     BodyArea,
     InvalidContextError,
+    Knowledge,
     PainFlag,
     RunRecord,
     RunType,
+    area_advice,
     build_plan,
     load_knowledge,
     training_load,
     triage,
 )
+from routines.area_advice import AreaAdvice
 from routines.context import RACE_DISTANCE_KM, DistanceUnit
 from routines.gate import RunRequest, decide
-from routines.health import AREA_NAMES, HealthState, area_is
+from routines.health import AREA_NAMES, HealthState, area_is, area_name
 from routines.plan import run_tomorrow_advice, training_notes
 from routines.urgency import DOCTOR_SIGNS, red_flag_advice
 from skill.handlers.common import (
@@ -45,6 +49,7 @@ from skill.home import HomeAccess
 from skill.speech import (
     ANYTHING_ELSE,
     Reply,
+    area_reply,
     describe_run,
     format_distance,
     plan_reply,
@@ -191,16 +196,31 @@ class ReportPainHandler(IntentHandler):
 
 
 class TopicHandler(IntentHandler):
-    """Answer a question about one topic of the guidance."""
+    """Answer a question about one topic of the guidance, for one body area where it can."""
 
     def __init__(self, intent_name: str, topic: str) -> None:
         self.intent_name = intent_name
         self.topic = topic
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Speak what the articles say about the topic."""
-        reply = topic_reply(load_knowledge(), self.topic, TOPIC_TITLES[self.topic])
-        return respond(handler_input, reply)
+        """Speak what the articles say about the topic, applied to the area asked about."""
+        knowledge = load_knowledge()
+        title = TOPIC_TITLES[self.topic]
+        area = _enum(BodyArea, slot_id(handler_input, "area"))
+        answer = AREA_ANSWERS.get(self.topic)
+        if area is None or answer is None:
+            return respond(handler_input, topic_reply(knowledge, self.topic, title))
+        history = load_history(handler_input)
+        soreness = history.context(request_time(handler_input)).soreness
+        advice = answer(knowledge, area, history.health, soreness)
+        return respond(handler_input, area_reply(knowledge, advice, _area_title(title, area)))
+
+
+# Topics whose answer can be applied to one body area ("ice or heat for my calves").
+AREA_ANSWERS: dict[str, Callable[[Knowledge, BodyArea, HealthState, int | None], AreaAdvice]] = {
+    "ice_heat": area_advice.ice_or_heat,
+    "why_sore": area_advice.why_sore,
+}
 
 
 TOPIC_TITLES: dict[str, str] = {
@@ -211,7 +231,8 @@ TOPIC_TITLES: dict[str, str] = {
     "ice_heat": "Ice or heat?",
     "food": "Refuelling",
     "epsom_bath": "Epsom salt bath",
-    "massage": "Massage and foam rolling",
+    "foam_rolling": "Foam rolling",
+    "massage": "Massage",
     "compression": "Compression",
     "magnesium": "Magnesium",
     "cbd": "CBD",
@@ -222,6 +243,7 @@ TOPIC_TITLES: dict[str, str] = {
     "training": "Building mileage",
     "warm_up": "Warming up",
     "pain_relievers": "Pain relievers",
+    "sunlight": "Sunlight",
 }
 
 
@@ -236,11 +258,17 @@ class InjuryCheckHandler(IntentHandler):
 
 
 def injury_answer(handler_input: HandlerInput) -> Reply:
-    """Answer about injury signs without assuming any were reported."""
+    """Answer about injury signs, for the area asked about if any, assuming none were reported."""
     history = load_history(handler_input)
     now = request_time(handler_input)
-    advice = red_flag_advice(history.health, history.context(now).soreness)
+    soreness = history.context(now).soreness
     knowledge = load_knowledge()
+    area = _enum(BodyArea, slot_id(handler_input, "area"))
+    if area is not None:
+        answer = area_advice.injury_check(knowledge, area, history.health, soreness)
+        title = _area_title(TOPIC_TITLES["injury_signs"], area)
+        return area_reply(knowledge, answer, title, (DOCTOR_SIGNS,))
+    advice = red_flag_advice(history.health, soreness)
     card = [DOCTOR_SIGNS, "", knowledge.professional_advice]
     if advice is not None:
         return Reply(
@@ -387,6 +415,10 @@ def _report_and_plan(
         verb = area_is(areas[0]) if len(areas) == 1 else "are"
         reply = replace(reply, speech=f"Sorry your {names} {verb} hurting. {reply.speech}")
     return respond(handler_input, reply)
+
+
+def _area_title(title: str, area: BodyArea) -> str:
+    return f"{title} ({area_name(area)})"
 
 
 def _enum(kind: type[E], value: str | None) -> E | None:
