@@ -84,6 +84,8 @@ class Disagreement:
     id: str
     topic: str
     say: str
+    # What each article says, word for word (tests check them against the articles).
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,12 @@ def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
         }
         tips = tuple(_parse_tip(raw) for raw in document["tips"])
         disagreements = tuple(
-            Disagreement(id=key, topic=str(value["topic"]), say=_text(value["say"]))
+            Disagreement(
+                id=key,
+                topic=str(value["topic"]),
+                say=_text(value["say"]),
+                quotes=_quotes(key, value.get("quotes")),
+            )
             for key, value in document.get("disagreements", {}).items()
         )
         advice = _text(document["professional_advice"])
