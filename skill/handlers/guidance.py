@@ -301,9 +301,10 @@ class RecoveryTopicHandler(IntentHandler):
             return respond(
                 handler_input,
                 Reply(
-                    speech=f"{prefix}I can tell you about stretching, foam rolling, Epsom baths, "
-                    "compression, magnesium, turmeric, sleep, food, drinks, ice and heat, "
-                    "and rest days. Which would you like?",
+                    speech=f"{prefix}I can tell you about stretching, warming up, foam rolling, "
+                    "massage, Epsom baths, compression, magnesium, turmeric, CBD, sleep, food, "
+                    "drinks, ice and heat, active recovery, rest days and sunlight. "
+                    "Which would you like?",
                     reprompt="Which topic would you like?",
                 ),
             )
