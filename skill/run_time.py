@@ -33,7 +33,7 @@ WHEN_IDS = frozenset({"today", *DAY_PARTS, *WEEKDAYS})
 
 @dataclass(frozen=True)
 class RunMoment:
-    """When a run is logged, and how to say it ("from yesterday morning"; empty for now)."""
+    """When a run is logged, and the day the runner named ("yesterday morning"; empty: now)."""
 
     at: datetime
     spoken: str = ""
@@ -57,7 +57,7 @@ def run_moment(when: str | None, now: datetime, zone: tzinfo | None = None) -> R
     if key in WEEKDAYS:
         today = _local(now, zone).date()
         back = (today.weekday() - WEEKDAYS.index(key) - 1) % 7 + 1
-        day, at_time, spoken = today - timedelta(days=back), SOME_TIME, f"on {key.title()}"
+        day, at_time, spoken = today - timedelta(days=back), SOME_TIME, key.title()
     elif key in DAY_PARTS:
         days, at_time, spoken = DAY_PARTS[key]
         day = _local(now, zone).date() - timedelta(days=days)

@@ -1,4 +1,4 @@
-"""Where a run said "yesterday morning" or "on sunday" lands, in the runner's time zone."""
+"""Where a run said "yesterday morning" or "sunday" lands, in the runner's time zone."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ WEDNESDAY = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
         ("yesterday_evening", datetime(2026, 11, 24, 19, 0), "yesterday evening"),
         ("last_night", datetime(2026, 11, 24, 20, 0), "last night"),
         ("day_before_yesterday", datetime(2026, 11, 23, 18, 0), "the day before yesterday"),
-        ("tuesday", datetime(2026, 11, 24, 18, 0), "on Tuesday"),
-        ("monday", datetime(2026, 11, 23, 18, 0), "on Monday"),
-        ("sunday", datetime(2026, 11, 22, 18, 0), "on Sunday"),
-        ("thursday", datetime(2026, 11, 19, 18, 0), "on Thursday"),
+        ("tuesday", datetime(2026, 11, 24, 18, 0), "Tuesday"),
+        ("monday", datetime(2026, 11, 23, 18, 0), "Monday"),
+        ("sunday", datetime(2026, 11, 22, 18, 0), "Sunday"),
+        ("thursday", datetime(2026, 11, 19, 18, 0), "Thursday"),
         # Today's own weekday means a week ago, never today or later.
-        ("wednesday", datetime(2026, 11, 18, 18, 0), "on Wednesday"),
+        ("wednesday", datetime(2026, 11, 18, 18, 0), "Wednesday"),
     ],
 )
 def test_named_days_land_at_a_representative_local_time(
@@ -77,7 +77,7 @@ def test_month_and_year_boundaries() -> None:
     assert run_moment("day_before_yesterday", new_year, LONDON).at == datetime(
         2026, 12, 30, 18, tzinfo=LONDON
     )
-    # 1 January 2027 is a Friday: "on thursday" is New Year's Eve, "on friday" a week back.
+    # 1 January 2027 is a Friday: "thursday" is New Year's Eve, "friday" a week back.
     assert run_moment("thursday", new_year, LONDON).at == datetime(2026, 12, 31, 18, tzinfo=LONDON)
     assert run_moment("friday", new_year, LONDON).at == datetime(2026, 12, 25, 18, tzinfo=LONDON)
     march = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
