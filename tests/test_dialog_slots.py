@@ -438,3 +438,17 @@ def test_an_earlier_run_logged_later_keeps_the_soreness_reported_since(
     )
     history = stored(london)
     assert history.soreness is not None and history.soreness.areas == {BodyArea.CALVES}
+
+
+# --- Yes and no to the questions the skill asks ------------------------------------------
+
+
+def test_no_to_the_plan_after_a_logged_run_ends_and_keeps_the_run(
+    client: FlaskClient, london: Settings
+) -> None:
+    logged = ask(client, "LogRunIntent", {"miles": number("miles", "6")})
+    assert speech(logged).endswith("Want your recovery plan?")
+    declined = ask(client, "AMAZON.NoIntent", {}, after=logged)
+    assert speech(declined) == "OK. Recover well. Happy running!"
+    assert declined["response"]["shouldEndSession"] is True
+    assert len(stored(london).runs) == 1
