@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from envelopes import intent, resolved_slot
+from envelopes import envelope, intent, resolved_slot
 from flask.testing import FlaskClient
 from ssml import check_response
 
@@ -452,3 +452,21 @@ def test_no_to_the_plan_after_a_logged_run_ends_and_keeps_the_run(
     assert speech(declined) == "OK. Recover well. Happy running!"
     assert declined["response"]["shouldEndSession"] is True
     assert len(stored(london).runs) == 1
+
+
+def test_can_fulfill_understands_the_new_run_slots(client: FlaskClient) -> None:
+    slots = {
+        "miles": number("miles", "18"),
+        "kilometers": number("kilometers", "5"),
+        "when": resolved_slot("when", "yesterday morning", "yesterday_morning"),
+        "area": resolved_slot("area", "calves", "calves"),
+    }
+    payload = envelope(
+        {"type": "CanFulfillIntentRequest", "intent": {"name": "LogRunIntent", "slots": slots}},
+        timestamp=NOW,
+    )
+    del payload["session"]["attributes"]
+    answer = client.post("/alexa", json=payload).json["response"]["canFulfillIntent"]
+    assert answer["canFulfill"] == "YES"
+    assert set(answer["slots"]) == set(slots)
+    assert all(v == {"canUnderstand": "YES", "canFulfill": "YES"} for v in answer["slots"].values())
