@@ -470,3 +470,35 @@ def test_can_fulfill_understands_the_new_run_slots(client: FlaskClient) -> None:
     assert answer["canFulfill"] == "YES"
     assert set(answer["slots"]) == set(slots)
     assert all(v == {"canUnderstand": "YES", "canFulfill": "YES"} for v in answer["slots"].values())
+
+
+def test_an_unknown_topic_asks_which_then_answers_it(client: FlaskClient) -> None:
+    first = ask(client, "RecoveryTopicIntent", {"topic": resolved_slot("topic", "yoga", None)})
+    directive = elicited(first)
+    assert directive["slotToElicit"] == "topic"
+    assert speech(first).startswith("I don't have advice about yoga.")
+    second = ask(
+        client,
+        "RecoveryTopicIntent",
+        answer(directive, topic=resolved_slot("topic", "sleep", "sleep")),
+        state="IN_PROGRESS",
+        after=first,
+    )
+    assert not second["response"].get("directives")
+    assert "sleep" in speech(second).lower()
+
+
+def test_a_bath_too_hot_asks_for_a_temperature_then_confirms(home_client: FlaskClient) -> None:
+    first = ask(home_client, "DrawBathIntent", {"temperature": number("temperature", "60")})
+    directive = elicited(first)
+    assert directive["slotToElicit"] == "temperature"
+    assert speech(first).startswith("I won't do that:")
+    second = ask(
+        home_client,
+        "DrawBathIntent",
+        answer(directive, temperature=number("temperature", "38")),
+        state="IN_PROGRESS",
+        after=first,
+    )
+    assert speech(second) == "Run a bath at 38 degrees?"
+    assert second["sessionAttributes"]["action"]["verb"] == "bath/fill"
