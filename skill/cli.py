@@ -68,7 +68,8 @@ def _transport(url: str | None, config: Path | None) -> Transport:
         return http_transport(url)
     settings = _settings(config)
     persistence = SQLitePersistenceAdapter(settings.database)
-    service = SkillService(build_skill(persistence, HomeAccess.from_settings(settings)))
+    access = HomeAccess.from_settings(settings)
+    service = SkillService(build_skill(persistence, access, settings.timezone))
     return service.dispatch
 
 
