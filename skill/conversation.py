@@ -140,7 +140,9 @@ class Conversation:
                 entry["resolutions"] = {"resolutionsPerAuthority": [resolved]}
             slots[name] = entry
         state = "COMPLETED"
-        if resolution.answered is not None:
+        if resolution.answered is not None or (
+            self.expecting is not None and resolution.intent == self.expecting.intent
+        ):
             # The answer to an ElicitSlot: Alexa sends the same intent, earlier slots kept.
             kept = {k: v for k, v in self._pending.items() if v.get("value") not in (None, "")}
             slots = {**slots, **{k: v for k, v in kept.items() if k not in resolution.slots}}
