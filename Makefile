@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The venv is rebuilt whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The phrasing corpus and its simulator (virtual-alexa, npm), measured by make test and make corpus.
+PHRASINGS := tests/phrasings
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
@@ -44,7 +46,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv system-deps lint
+test: venv system-deps lint $(PHRASINGS)/node/node_modules/.package-lock.json
 	$(BIN)/pytest -m "not slow"
 
 # The fault matrix (issue #10): the conftest prints the table and writes it to docs/faults.md.
@@ -53,7 +55,6 @@ faults: venv system-deps
 
 # How well the skill understands tests/phrasings/*.yaml (issue #11), on virtual-alexa (npm, pinned
 # in tests/phrasings/node/package-lock.json) against the real server and on the console recogniser.
-PHRASINGS := tests/phrasings
 $(PHRASINGS)/node/node_modules/.package-lock.json: $(PHRASINGS)/node/package-lock.json
 	npm ci --prefix $(PHRASINGS)/node --no-audit --no-fund
 

@@ -84,6 +84,50 @@ class Disagreement:
     id: str
     topic: str
     say: str
+    # What each article says, word for word (tests check them against the articles).
+    quotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something a runner may ask about that neither article covers, and what is nearest."""
+
+    topic: str
+    what: str
+    nearby: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.what.strip():
+            raise KnowledgeError(f"not_covered {self.topic!r}: 'what' is empty")
+
+    @property
+    def say(self) -> str:
+        """Say plainly that the articles don't cover it."""
+        return f"The two articles I draw on don't cover {self.what}."
+
+
+@dataclass(frozen=True)
+class AreaNotes:
+    """What answers that name a body area add; `{area}` and `{be}` are filled in when said."""
+
+    not_muscles: frozenset[BodyArea]
+    not_muscles_note: str
+    injury_signs: str
+    ice_heat_intro: str
+    why_sore_intro: str
+    helps_intro: str
+
+    def __post_init__(self) -> None:
+        names = (
+            "not_muscles_note",
+            "injury_signs",
+            "ice_heat_intro",
+            "why_sore_intro",
+            "helps_intro",
+        )
+        for name in names:
+            if "{area}" not in getattr(self, name):
+                raise KnowledgeError(f"areas.{name} must name the {{area}}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +138,8 @@ class Knowledge:
     tips: tuple[Tip, ...]
     disagreements: tuple[Disagreement, ...]
     professional_advice: str
+    gaps: tuple[Gap, ...] = ()
+    areas: AreaNotes | None = None
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -103,11 +149,28 @@ class Knowledge:
             seen.add(tip.id)
             if tip.source not in self.sources:
                 raise KnowledgeError(f"tip {tip.id!r}: unknown source {tip.source!r}")
+        covered = {tip.topic for tip in self.tips}
+        for gap in self.gaps:
+            unknown = [tip_id for tip_id in gap.nearby if tip_id not in seen]
+            if unknown:
+                raise KnowledgeError(f"not_covered {gap.topic!r}: unknown tip(s) {unknown}")
+            if gap.topic not in covered and not gap.nearby:
+                # A bare "I don't know" helps no one: say what the articles do say nearby.
+                raise KnowledgeError(f"not_covered {gap.topic!r}: no tips and nothing nearby")
 
     @property
     def topics(self) -> frozenset[str]:
-        """Name every topic the guidance covers."""
-        return frozenset(tip.topic for tip in self.tips)
+        """Name every topic a runner can ask about, covered or not."""
+        return frozenset(tip.topic for tip in self.tips) | {gap.topic for gap in self.gaps}
+
+    def gap(self, topic: str) -> Gap | None:
+        """Return what the articles don't cover about a topic, if anything."""
+        return next((gap for gap in self.gaps if gap.topic == topic), None)
+
+    def nearby(self, topic: str) -> tuple[Tip, ...]:
+        """Return the tips nearest to a topic the articles don't cover."""
+        gap = self.gap(topic)
+        return tuple(self.tip(tip_id) for tip_id in gap.nearby) if gap else ()
 
     def about(self, topic: str) -> tuple[Tip, ...]:
         """Return every tip on a topic, in file order."""
@@ -134,15 +197,40 @@ def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
         }
         tips = tuple(_parse_tip(raw) for raw in document["tips"])
         disagreements = tuple(
-            Disagreement(id=key, topic=str(value["topic"]), say=_text(value["say"]))
+            Disagreement(
+                id=key,
+                topic=str(value["topic"]),
+                say=_text(value["say"]),
+                quotes=_quotes(key, value.get("quotes")),
+            )
             for key, value in document.get("disagreements", {}).items()
         )
         advice = _text(document["professional_advice"])
+        gaps = tuple(
+            Gap(
+                topic=str(key),
+                what=_text(value["what"]),
+                nearby=tuple(str(tip_id) for tip_id in value.get("nearby") or ()),
+            )
+            for key, value in (document.get("not_covered") or {}).items()
+        )
+        areas = _parse_areas(document["areas"]) if "areas" in document else None
     except KnowledgeError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KnowledgeError(f"malformed guidance data: {exc!r}") from exc
-    return Knowledge(sources, tips, disagreements, advice)
+    return Knowledge(sources, tips, disagreements, advice, gaps, areas)
+
+
+def _parse_areas(raw: Mapping[str, Any]) -> AreaNotes:
+    return AreaNotes(
+        not_muscles=_enum_set(BodyArea, raw["not_muscles"], frozenset()),
+        not_muscles_note=_text(raw["not_muscles_note"]),
+        injury_signs=_text(raw["injury_signs"]),
+        ice_heat_intro=_text(raw["ice_heat_intro"]),
+        why_sore_intro=_text(raw["why_sore_intro"]),
+        helps_intro=_text(raw["helps_intro"]),
+    )
 
 
 @functools.cache

@@ -16,8 +16,10 @@ from skill.conversation import Conversation, Transport, TransportError, http_tra
 from skill.demo import run_demo
 from skill.errors import SkillError
 from skill.home import HomeAccess
-from skill.nlu import InteractionModel
+from skill.model_build import ModelBuildError, build_all
+from skill.nlu import Recognizer
 from skill.persistence import SQLitePersistenceAdapter
+from skill.phrase_grammar import GrammarError
 from skill.server import build_server
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
@@ -66,7 +68,8 @@ def _transport(url: str | None, config: Path | None) -> Transport:
         return http_transport(url)
     settings = _settings(config)
     persistence = SQLitePersistenceAdapter(settings.database)
-    service = SkillService(build_skill(persistence, HomeAccess.from_settings(settings)))
+    access = HomeAccess.from_settings(settings)
+    service = SkillService(build_skill(persistence, access, settings.timezone))
     return service.dispatch
 
 
@@ -82,7 +85,7 @@ def ask(
 ) -> None:
     """Say one PHRASE to the skill and print what Alexa would say."""
     conversation = Conversation(
-        InteractionModel.load(locale), _transport(url, config), locale=locale, user_id=user
+        Recognizer.load(locale), _transport(url, config), locale=locale, user_id=user
     )
     try:
         response = conversation.say(phrase)
@@ -101,7 +104,7 @@ def ask(
 @click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
 def chat(locale: str, url: str | None, user: str, config: Path | None) -> None:
     """Talk to the skill turn by turn, keeping the session, until you type quit."""
-    chat_loop(Conversation(InteractionModel.load(locale), _transport(url, config), locale, user))
+    chat_loop(Conversation(Recognizer.load(locale), _transport(url, config), locale, user))
 
 
 @main.command()
@@ -117,6 +120,29 @@ def chat(locale: str, url: str | None, user: str, config: Path | None) -> None:
 def demo(locale: str, config: Path | None, time_scale: float) -> None:
     """Run the skill, a private broker, simulated devices and the bridge; chat with it."""
     run_demo(locale, _settings(config, verify_requests=False), time_scale)
+
+
+@main.group()
+def model() -> None:
+    """Build the Alexa interaction models from the phrase grammar."""
+
+
+@model.command("build")
+@click.option("--check", is_flag=True, help="Only check that the committed models are current.")
+def model_build(check: bool) -> None:
+    """Write skill-package/interactionModels/custom/<locale>.json from skill/grammar/."""
+    try:
+        changed = build_all(check=check)
+    except (ModelBuildError, GrammarError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if check and changed:
+        raise click.ClickException(
+            "stale models (run `recovery-coach model build`): " + ", ".join(changed)
+        )
+    click.echo(
+        ("current: " if check or not changed else "wrote: ")
+        + (", ".join(changed) if changed else "every locale")
+    )
 
 
 for command in BRIDGE_COMMANDS:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.errors import SkillError
-from skill.nlu import InteractionModel, Resolution
+from skill.nlu import Expecting, Recognizer, Resolution
 
 LOCAL_SKILL_ID = "amzn1.ask.skill.recovery-coach-local"
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
@@ -47,6 +47,18 @@ def http_transport(url: str, timeout: float = 10.0) -> Transport:
     return send
 
 
+def _local_question(question: str) -> dict[str, Any]:
+    speech = f"<speak>{html.escape(question)}</speak>"
+    return {
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": speech},
+            "reprompt": {"outputSpeech": {"type": "SSML", "ssml": speech}},
+            "shouldEndSession": False,
+        },
+    }
+
+
 def plain_text(ssml: str) -> str:
     """Turn SSML into the words a listener hears."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", ssml)).split())
@@ -56,7 +68,7 @@ def plain_text(ssml: str) -> str:
 class Conversation:
     """One user's session with the skill, as Alexa keeps it between turns."""
 
-    model: InteractionModel
+    model: Recognizer
     send: Transport
     locale: str = "en-US"
     user_id: str = "amzn1.ask.account.local-user"
@@ -66,11 +78,18 @@ class Conversation:
     # When each request says it was made (the skill's "now"): tests move it to the next day.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
+    # The slot the skill asked for with Dialog.ElicitSlot, and the intent it belongs to.
+    expecting: Expecting | None = None
+    _pending: dict[str, Any] = field(default_factory=dict)
+
     def say(self, phrase: str) -> dict[str, Any]:
         """Resolve a phrase, send it as Alexa would, and return the response envelope."""
-        resolution = self.model.resolve(phrase)
+        resolution = self.model.resolve(phrase, self.expecting if self.session_id else None)
         if resolution.launch:
             return self._exchange(self._launch())
+        if resolution.question is not None:
+            # A detail we cannot place: ask, as Alexa's own dialog would, rather than guess.
+            return _local_question(resolution.question)
         return self._exchange(self._intent(resolution))
 
     def end(self, reason: str = "USER_INITIATED") -> None:
@@ -82,6 +101,12 @@ class Conversation:
     def _exchange(self, envelope: dict[str, Any]) -> dict[str, Any]:
         response = self.send(envelope)
         self.attributes = dict(response.get("sessionAttributes") or {})
+        self.expecting, self._pending = None, {}
+        for directive in response.get("response", {}).get("directives") or []:
+            if directive.get("type") == "Dialog.ElicitSlot":
+                updated = directive.get("updatedIntent") or {}
+                self.expecting = Expecting(updated.get("name", ""), directive["slotToElicit"])
+                self._pending = dict(updated.get("slots") or {})
         if response.get("response", {}).get("shouldEndSession") is not False:
             self._close()
         return response
@@ -89,6 +114,7 @@ class Conversation:
     def _close(self) -> None:
         self.session_id = None
         self.attributes = {}
+        self.expecting, self._pending = None, {}
 
     def _launch(self) -> dict[str, Any]:
         return self._envelope({"type": "LaunchRequest"})
@@ -113,10 +139,16 @@ class Conversation:
                     ]
                 entry["resolutions"] = {"resolutionsPerAuthority": [resolved]}
             slots[name] = entry
+        state = "COMPLETED"
+        if resolution.answered is not None:
+            # The answer to an ElicitSlot: Alexa sends the same intent, earlier slots kept.
+            kept = {k: v for k, v in self._pending.items() if v.get("value") not in (None, "")}
+            slots = {**slots, **{k: v for k, v in kept.items() if k not in resolution.slots}}
+            state = "IN_PROGRESS"
         return self._envelope(
             {
                 "type": "IntentRequest",
-                "dialogState": "COMPLETED",
+                "dialogState": state,
                 "intent": {"name": resolution.intent, "confirmationStatus": "NONE", "slots": slots},
             }
         )

@@ -22,7 +22,7 @@ from mqtt_bridge.simulators import SimulatedHome
 from skill.console import chat_loop
 from skill.conversation import Conversation, http_transport
 from skill.home import HomeAccess
-from skill.nlu import InteractionModel
+from skill.nlu import Recognizer
 from skill.server import build_server
 from skill.settings import Settings
 from skill.web import create_app
@@ -170,7 +170,7 @@ def run_demo(locale: str, settings: Settings, scale: float) -> None:
                 '"stretch with me", "start my recovery routine", "what\'s next", '
                 '"what\'s running"; or send raw requests: ' + HOME_HELP[0].lower() + HOME_HELP[1:]
             )
-        conversation = Conversation(InteractionModel.load(locale), http_transport(url), locale)
+        conversation = Conversation(Recognizer.load(locale), http_transport(url), locale)
 
         def home_command(line: str) -> str:
             return home.request(line) if home else "(the home part is not running)"

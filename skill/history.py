@@ -114,11 +114,15 @@ class History:
         return document
 
     def with_run(self, run: RunRecord, unit: DistanceUnit | None = None) -> History:
-        """Add a run, forgetting runs older than four weeks; a new run starts a new episode."""
+        """Add a run, forgetting runs older than four weeks; a new run starts a new episode.
+
+        A run logged late ("yesterday") keeps the soreness reported after it: that is about it.
+        """
         runs = [kept for kept in self.runs if run.at - kept.at <= KEEP_RUNS_FOR]
         runs.append(run)
         runs.sort(key=lambda kept: kept.at)
-        return History(tuple(runs[-MAX_RUNS:]), None, unit or self.unit, self.health)
+        kept = self.soreness if self.soreness is not None and self.soreness.at > run.at else None
+        return History(tuple(runs[-MAX_RUNS:]), kept, unit or self.unit, self.health)
 
     def with_report(self, report: SorenessReport) -> History:
         """Record how the runner feels, adding to a report from the same episode."""

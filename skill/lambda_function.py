@@ -35,7 +35,8 @@ def persistence_for(settings: Settings) -> AbstractPersistenceAdapter:
 def _service() -> SkillService:
     settings = load_settings()
     access = HomeAccess.from_settings(settings)
-    return SkillService(build_skill(persistence_for(settings), access), settings.skill_ids)
+    skill = build_skill(persistence_for(settings), access, settings.timezone)
+    return SkillService(skill, settings.skill_ids)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

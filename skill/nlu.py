@@ -1,68 +1,36 @@
-"""Resolve a typed phrase against our interaction model, roughly as Alexa would."""
+"""Recognise a typed phrase with the phrase grammar, filling slots as Alexa would.
+
+The console (`ask`, `chat`, the demo) hears with the same grammar the Alexa models are generated
+from (skill/grammar/), through hassil's recogniser: filler words are skipped, a leading wake
+phrase ("alexa ask recovery coach ...") is dropped, and a number or body area that fits nowhere
+gets a question back instead of a guess.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cache
 from typing import Any
 
-from skill.errors import SkillError
-from skill.numbers import (
-    ARTICLES,
-    TENS,
-    UNITS,
-    format_number,
-    parse_duration,
-    parse_number,
-)
+from hassil import Intents, recognize_all
+from hassil.expression import Expression, Group, ListReference, RuleReference, Sentence
+from hassil.intents import RangeSlotList, TextSlotList
+from hassil.recognize import RecognizeResult
 
-MODEL_DIR = (
-    Path(__file__).resolve().parent.parent / "skill-package" / "interactionModels" / "custom"
-)
+from skill.model_build import NUMBER, expand, render
+from skill.numbers import format_number, parse_duration, parse_number
+from skill.phrase_grammar import ANSWER_SEPARATOR, Grammar, alexa_settings, load_grammar
+
 FALLBACK = "AMAZON.FallbackIntent"
-# Fuzzy matches below this word overlap go to the fallback intent (Alexa's out-of-domain model).
-MIN_OVERLAP = 0.6
-BUILT_IN_SAMPLES: dict[str, tuple[str, ...]] = {
-    "AMAZON.YesIntent": ("yes", "yeah", "yep", "sure", "yes please", "ok", "okay", "please do",
-                         "go on", "tell me more", "more"),
-    "AMAZON.NoIntent": ("no", "nope", "no thanks", "no thank you", "not now"),
-    "AMAZON.HelpIntent": ("help", "help me", "what can you do", "what can i say"),
-    "AMAZON.StopIntent": ("stop", "quit", "exit", "goodbye", "bye", "shut up", "be quiet"),
-    "AMAZON.CancelIntent": ("cancel", "never mind", "forget it"),
-    "AMAZON.NavigateHomeIntent": ("go home",),
-    "AMAZON.NextIntent": ("next", "next one", "next stretch", "skip", "skip this one"),
-    "AMAZON.PreviousIntent": ("previous", "go back", "back", "previous stretch", "last one"),
-    "AMAZON.RepeatIntent": ("repeat", "again", "repeat that", "say that again", "one more time"),
-    "AMAZON.PauseIntent": ("pause", "hold on", "wait", "pause my stretches"),
-    "AMAZON.ResumeIntent": ("resume", "continue", "carry on", "keep going"),
-    "AMAZON.StartOverIntent": ("start over", "restart", "from the top", "start again"),
-}  # fmt: skip
+DURATION = "AMAZON.DURATION"
 WRAPPERS = re.compile(
-    r"^(?:alexa\s+)?(?:(?:ask|tell|open|launch|start|use)\s+recovery coach"
-    r"(?:\s+(?:to|that|if|for|about))?\s*)"
+    r"^(?:(?:hey\s+)?alexa[\s,]+)?(?:(?:ask|tell|open|launch|start|use|talk to)\s+recovery coach"
+    r"(?:\s+(?:to|that|if|for|about|and))?\s*)"
 )
-NUMBER_TYPES = frozenset({"AMAZON.NUMBER"})
-_NUMBER_WORD = "|".join(
-    [r"\d+(?:\.\d+)?", *sorted([*UNITS, *TENS, "hundred", "thousand"], key=len, reverse=True)]
-)
-NUMBER_PATTERN = rf"(?:{_NUMBER_WORD})(?: (?:{_NUMBER_WORD}|and|point))*"
-DURATION_TYPES = frozenset({"AMAZON.DURATION"})
-
-
-def _literal_pattern(word: str) -> str:
-    # Samples spell numbers out ("out of ten"), since Alexa rejects digits in them, but a typed
-    # phrase may use digits ("8 out of 10"); articles ("a", "an") are never digits.
-    number = TENS.get(word, UNITS.get(word))
-    if number is None or word in ARTICLES:
-        return re.escape(word)
-    return f"(?:{re.escape(word)}|{number})"
-
-
-class ModelError(SkillError):
-    """The interaction model file is missing or malformed."""
+ALEXA_ALONE = re.compile(r"^(?:hey\s+)?alexa[\s,]+")
+_NUMBER_TOKEN = re.compile(r"\b\d+(?:\.\d+)?\b")
 
 
 def normalize(text: str) -> str:
@@ -73,13 +41,20 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def _typed(text: str) -> str:
+    # Keep apostrophes (the grammar writes "what's"), drop other punctuation as Alexa's ASR would.
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"[^\w\s.'-]", " ", text)
+    text = re.sub(r"(?<!\w)[.'-]|[.-](?!\w)", " ", text)
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class SlotValue:
-    """A custom slot value with the words that name it."""
+    """A custom slot value: its canonical id and the name Alexa would report."""
 
     id: str
     name: str
-    words: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -91,153 +66,211 @@ class ResolvedSlot:
     type: str
     resolved: SlotValue | None = None
 
-    @property
-    def matched(self) -> bool:
-        """Tell whether the value is one the slot type knows."""
-        return self.resolved is not None or self.type.startswith("AMAZON.")
-
 
 @dataclass(frozen=True)
 class Resolution:
-    """The intent a phrase resolved to, its slots, and all the intent's slot names."""
+    """The intent a phrase resolved to, its slots, and all the intent's slot types."""
 
     intent: str
     slots: Mapping[str, ResolvedSlot] = field(default_factory=dict)
     slot_types: Mapping[str, str] = field(default_factory=dict)
     launch: bool = False
+    # Set when a detail could not be placed: the console asks this instead of guessing.
+    question: str | None = None
+    # Set when the phrase answered the skill's question for one slot (Dialog.ElicitSlot).
+    answered: str | None = None
 
 
 @dataclass(frozen=True)
-class _Sample:
+class Expecting:
+    """The slot the skill just asked for, and the intent (with its slots) it belongs to."""
+
     intent: str
-    pattern: re.Pattern[str]
-    literal_words: int
-    words: frozenset[str]
+    slot: str
 
 
-class InteractionModel:
-    """One locale's interaction model, ready to resolve phrases."""
+class Recognizer:
+    """One locale's grammar, ready to recognise phrases."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        try:
-            language = document["interactionModel"]["languageModel"]
-            self.invocation_name = str(language["invocationName"])
-            self.intents: dict[str, dict[str, str]] = {
-                intent["name"]: {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-                for intent in language["intents"]
-            }
-            self.types: dict[str, list[SlotValue]] = {
-                kind["name"]: [
-                    SlotValue(
-                        id=value.get("id") or value["name"]["value"],
-                        name=value["name"]["value"],
-                        words=frozenset(
-                            normalize(w)
-                            for w in [value["name"]["value"], *value["name"].get("synonyms", [])]
-                        ),
-                    )
-                    for value in kind["values"]
-                ]
-                for kind in language.get("types", [])
-            }
-            self._samples = [
-                self._compile(intent["name"], sample)
-                for intent in language["intents"]
-                for sample in [
-                    *intent.get("samples", []),
-                    *BUILT_IN_SAMPLES.get(intent["name"], ()),
-                ]
-            ]
-        except (KeyError, TypeError) as exc:
-            raise ModelError(f"malformed interaction model: missing {exc}") from exc
+    def __init__(self, grammar: Grammar) -> None:
+        self.grammar = grammar
+        settings = alexa_settings()
+        lists = grammar.intents.slot_lists
+        self._types: dict[str, str] = {
+            name: settings.slot_types.get(name, NUMBER if isinstance(kind, RangeSlotList) else name)
+            for name, kind in lists.items()
+        }
+        self._names = {
+            name: self._value_names(kind)
+            for name, kind in lists.items()
+            if isinstance(kind, TextSlotList)
+        }
+        self.slot_types = {intent: self._intent_slots(intent) for intent in grammar.intents.intents}
+        self._area_words = self._words_of("area")
 
     @classmethod
-    def load(cls, locale: str, model_dir: Path = MODEL_DIR) -> InteractionModel:
-        """Read the model file of one locale."""
-        path = model_dir / f"{locale}.json"
-        try:
-            return cls(json.loads(path.read_text("utf-8")))
-        except OSError as exc:
-            raise ModelError(f"no interaction model for {locale} at {path}") from exc
-        except ValueError as exc:
-            raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+    def load(cls, locale: str) -> Recognizer:
+        """Return the (cached) recogniser of an Alexa locale."""
+        return _recognizer(locale)
 
-    def resolve(self, phrase: str) -> Resolution:
-        """Find the intent and slots for a phrase; unplaceable phrases go to the fallback."""
-        text = normalize(phrase)
-        wrapped = WRAPPERS.match(text)
+    def resolve(self, phrase: str, expecting: Expecting | None = None) -> Resolution:
+        """Find the intent and slots of a phrase; what fits nowhere goes to the fallback."""
+        text = _typed(phrase)
+        wrapped = WRAPPERS.match(text) or ALEXA_ALONE.match(text)
         if wrapped:
             text = text[wrapped.end() :].strip()
             if not text:
                 return Resolution(intent="", launch=True)
-        best: tuple[int, int, Resolution] | None = None
-        for sample in self._samples:
-            match = sample.pattern.fullmatch(text)
-            if match is None:
-                continue
-            slots = self._fill(sample.intent, match.groupdict())
-            if slots is None:
-                continue
-            rank = (sample.literal_words, -len(slots))
-            if best is None or rank > best[:2]:
-                best = (*rank, Resolution(sample.intent, slots, self.intents[sample.intent]))
+        if expecting is not None:
+            answer = self._answer(text, expecting)
+            if answer is not None:
+                return answer
+        best = self._best(text, self.grammar.intents)
         if best is not None:
-            return best[2]
-        return self._closest(text)
+            return self._resolution(best.intent.name, best)
+        return Resolution(FALLBACK, question=self._question(text))
 
-    def _compile(self, intent: str, sample: str) -> _Sample:
-        # Each slot only matches what its type accepts, so the regex backtracks into valid fills.
-        pattern: list[str] = []
-        literal: list[str] = []
-        for piece in re.split(r"(\{\w+\})", sample):
-            slot = re.fullmatch(r"\{(\w+)\}", piece)
-            if slot:
-                name = slot.group(1)
-                pattern.append(f"(?P<{name}>{self._slot_pattern(self.intents[intent][name])})")
+    def _answer(self, text: str, expecting: Expecting) -> Resolution | None:
+        prefix = f"{expecting.intent}{ANSWER_SEPARATOR}"
+        best = self._best(text, self.grammar.answers, lambda name: name.startswith(prefix))
+        if best is None:
+            return None
+        slot = best.intent.name[len(prefix) :]
+        return self._resolution(expecting.intent, best, answered=slot)
+
+    def _best(self, text: str, intents: Intents, keep: Any = None) -> RecognizeResult | None:
+        results = []
+        for result in recognize_all(
+            text,
+            intents,
+            skip_words=intents.skip_words,
+            language=self.grammar.intents.language,
+        ):
+            if keep is not None and not keep(result.intent.name):
                 continue
-            words = normalize(piece).split()
-            literal.extend(words)
-            pattern.extend(_literal_pattern(word) for word in words)
-        return _Sample(intent, re.compile(" ".join(pattern)), len(literal), frozenset(literal))
+            if any(
+                e.is_wildcard and parse_duration(str(e.value)) is None for e in result.entities_list
+            ):
+                continue  # a wildcard is only ever a duration, and this one is not
+            results.append(result)
+        if not results:
+            return None
+        return min(results, key=_score)
 
-    def _slot_pattern(self, kind: str) -> str:
-        if kind in NUMBER_TYPES:
-            return NUMBER_PATTERN
-        if kind in self.types:
-            words = sorted({w for v in self.types[kind] for w in v.words}, key=len, reverse=True)
-            return "|".join(re.escape(word) for word in words)
-        return ".+?"
-
-    def _fill(self, intent: str, captured: Mapping[str, str]) -> dict[str, ResolvedSlot] | None:
+    def _resolution(
+        self, intent: str, result: RecognizeResult, answered: str | None = None
+    ) -> Resolution:
         slots: dict[str, ResolvedSlot] = {}
-        for name, heard in captured.items():
-            kind = self.intents[intent][name]
-            if kind in NUMBER_TYPES:
-                number = parse_number(heard)
-                if number is None:
-                    return None
-                slots[name] = ResolvedSlot(name, format_number(number), kind)
-            elif kind in DURATION_TYPES:
-                duration = parse_duration(heard)
-                if duration is None:
-                    return None
-                slots[name] = ResolvedSlot(name, duration, kind)
+        for entity in result.entities_list:
+            list_name = self._list_of(entity.name, result)
+            kind = self._types.get(list_name, list_name)
+            if kind == NUMBER:
+                slots[entity.name] = ResolvedSlot(
+                    entity.name, format_number(float(entity.value)), kind
+                )
+            elif kind == DURATION:
+                iso = parse_duration(str(entity.value)) or ""
+                slots[entity.name] = ResolvedSlot(entity.name, iso, kind)
             else:
-                value = next((v for v in self.types.get(kind, []) if heard in v.words), None)
-                if value is None:
-                    return None
-                slots[name] = ResolvedSlot(name, heard, kind, value)
+                key = str(entity.value)
+                name = self._names.get(list_name, {}).get(key, key)
+                heard = str(entity.text or entity.value).strip()
+                slots[entity.name] = ResolvedSlot(entity.name, heard, kind, SlotValue(key, name))
+        return Resolution(intent, slots, self.slot_types.get(intent, {}), answered=answered)
+
+    def _list_of(self, slot: str, result: RecognizeResult) -> str:
+        sentence = result.intent_sentence
+        if sentence is not None:
+            rules = self.grammar.intents.expansion_rules
+            for reference in _references(sentence.expression, rules):
+                if reference.slot_name == slot:
+                    return reference.list_name
+        return slot
+
+    def _intent_slots(self, intent: str) -> dict[str, str]:
+        rules = self.grammar.intents.expansion_rules
+        slots: dict[str, str] = {}
+        for data in self.grammar.intents.intents[intent].data:
+            for sentence in data.sentences:
+                for reference in _references(sentence.expression, rules):
+                    kind = self._types.get(reference.list_name, reference.list_name)
+                    slots.setdefault(reference.slot_name, kind)
+        for slot in self.grammar.answer_slots(intent):
+            slots.setdefault(slot, self._types.get(slot, slot))
         return slots
 
-    def _closest(self, text: str) -> Resolution:
-        words = frozenset(text.split())
-        best_score, best_intent = 0.0, FALLBACK
-        for sample in self._samples:
-            if not sample.words:
-                continue
-            score = len(words & sample.words) / len(words | sample.words)
-            if score > best_score:
-                best_score, best_intent = score, sample.intent
-        if best_score < MIN_OVERLAP:
-            best_intent = FALLBACK
-        return Resolution(best_intent, {}, self.intents.get(best_intent, {}))
+    def _value_names(self, kind: TextSlotList) -> dict[str, str]:
+        rules = self.grammar.intents.expansion_rules
+        names: dict[str, str] = {}
+        for value in kind.values:
+            heard = render(next(iter(expand(value.text_in, rules))))[0]
+            names.setdefault(str(value.value_out if value.value_out is not None else heard), heard)
+        return names
+
+    def _words_of(self, list_name: str) -> dict[str, str]:
+        kind = self.grammar.intents.slot_lists.get(list_name)
+        if not isinstance(kind, TextSlotList):
+            return {}
+        rules = self.grammar.intents.expansion_rules
+        words: dict[str, str] = {}
+        for value in kind.values:
+            for pieces in expand(value.text_in, rules):
+                words[render(pieces)[0]] = str(value.value_out)
+        return words
+
+    def _question(self, text: str) -> str | None:
+        padded = f" {text} "
+        area = next(
+            (
+                word
+                for word in sorted(self._area_words, key=len, reverse=True)
+                if f" {word} " in padded
+            ),
+            None,
+        )
+        number = _NUMBER_TOKEN.search(text)
+        spoken = None if number else _spoken_number(text)
+        if area:
+            return (
+                f"I heard {area}, but not what you'd like me to do. Is it sore, is it a pain, "
+                "or do you want to know about ice or heat for it?"
+            )
+        if number or spoken:
+            heard = number.group() if number else spoken
+            return (
+                f"I heard {heard}, but not what it was. Was it how far you ran, minutes of heat, "
+                "or how sore you are out of ten?"
+            )
+        return None
+
+
+def _spoken_number(text: str) -> str | None:
+    words = text.split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            chunk = " ".join(words[start : start + size])
+            if chunk not in ("a", "an") and parse_number(chunk) is not None:
+                return chunk
+    return None
+
+
+def _references(expression: Expression, rules: Mapping[str, Sentence]) -> list[ListReference]:
+    if isinstance(expression, ListReference):
+        return [expression]
+    if isinstance(expression, RuleReference) and expression.rule_name in rules:
+        return _references(rules[expression.rule_name].expression, rules)
+    if isinstance(expression, Group):
+        return [ref for item in expression.items for ref in _references(item, rules)]
+    return []
+
+
+def _score(result: RecognizeResult) -> tuple[int, int, int, str]:
+    # Most literal words first; then the parse with the most slots filled from lists (a detail
+    # placed beats a detail swallowed); then fewer wildcards; the name keeps ties deterministic.
+    wildcards = sum(1 for e in result.entities_list if e.is_wildcard)
+    return (-result.text_chunks_matched, -len(result.entities_list), wildcards, result.intent.name)
+
+
+@cache
+def _recognizer(locale: str) -> Recognizer:
+    return Recognizer(load_grammar(locale))

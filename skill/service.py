@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -33,11 +34,13 @@ INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
 
 
 def build_skill(
-    persistence: AbstractPersistenceAdapter, access: HomeAccess | None = None
+    persistence: AbstractPersistenceAdapter,
+    access: HomeAccess | None = None,
+    timezone: tzinfo | None = None,
 ) -> CustomSkill:
-    """Assemble the ask-sdk skill from our handlers; `access` reaches runners' homes."""
+    """Assemble the ask-sdk skill; `access` reaches runners' homes, `timezone` is theirs."""
     builder = CustomSkillBuilder(persistence_adapter=persistence)
-    for handler in request_handlers(access):
+    for handler in request_handlers(access, timezone):
         builder.add_request_handler(handler)
     builder.add_exception_handler(CatchAllExceptionHandler())
     skill: CustomSkill = builder.create()

@@ -8,12 +8,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
+from routines.area_advice import AreaAdvice, Said
 from routines.context import DistanceUnit, RunType
 from routines.plan import TIMING_TITLES, Stage
 
 WANT_MORE = "Want to hear more?"
 MEANWHILE = "Want tips meanwhile?"
 ANYTHING_ELSE = "What else can I help with?"
+NEARBY = "What they do say nearby:"
 # Medicines and injury signs always come with the advice to ask a professional.
 PROFESSIONAL_TOPICS = frozenset({"pain_relievers", "injury_signs"})
 TIPS_PER_CHUNK = 2
@@ -243,17 +245,29 @@ def plan_card(plan: RecoveryPlan, knowledge: Knowledge, unit: DistanceUnit) -> s
 
 
 def topic_reply(knowledge: Knowledge, topic: str, title: str) -> Reply:
-    """Answer a question about one topic, with both sides first where the articles disagree."""
-    tips = knowledge.about(topic)
+    """Answer a question about one topic, with both sides first where the articles disagree.
+
+    Where the articles don't cover (part of) the topic, say so plainly in the first answer, and
+    for a topic they don't cover at all, follow that with what they say nearby.
+    """
+    own = knowledge.about(topic)
     disagreement = knowledge.disagreement(topic)
+    gap = knowledge.gap(topic)
+    tips = own or knowledge.nearby(topic)
     if disagreement is not None:
         chunks = Chunks(disagreement.say, tuple(_pairs([tip.say for tip in tips])))
     else:
         chunks = split_chunks([tip.say for tip in tips])
     first = chunks.first
+    card = [f"• {tip.say} ({knowledge.sources[tip.source].short})" for tip in tips]
+    if gap is not None and own:
+        first = f"{first} {gap.say}"
+        card += ["", gap.say]
+    elif gap is not None:
+        first = f"{gap.say} {NEARBY} {first}"
+        card = [gap.say, "", NEARBY, *card]
     if topic in PROFESSIONAL_TOPICS:
         first = f"{first} {knowledge.professional_advice}"
-    card = [f"• {tip.say} ({knowledge.sources[tip.source].short})" for tip in tips]
     if disagreement is not None:
         card += ["", "Where the articles differ", disagreement.say]
     if topic in PROFESSIONAL_TOPICS:
@@ -265,6 +279,28 @@ def topic_reply(knowledge: Knowledge, topic: str, title: str) -> Reply:
         card_title=title,
         card_text="\n".join(card),
     )
+
+
+def area_reply(
+    knowledge: Knowledge, advice: AreaAdvice, title: str, card_extra: tuple[str, ...] = ()
+) -> Reply:
+    """Speak an answer about one body area; the card cites each part's article."""
+    spoken = " ".join(said.spoken for said in advice.spoken)
+    card = [_cited(knowledge, said) for said in (*advice.spoken, *advice.card)]
+    card += ["", *card_extra] if card_extra else []
+    if advice.professional:
+        card += ["", knowledge.professional_advice]
+    return Reply(
+        speech=f"{spoken} {ANYTHING_ELSE}",
+        reprompt="You can ask me how to recover, or tell me how you feel.",
+        card_title=title,
+        card_text="\n".join(card),
+    )
+
+
+def _cited(knowledge: Knowledge, said: Said) -> str:
+    source = knowledge.sources[said.source].short if said.source else "both articles"
+    return f"• {said.text} ({source})"
 
 
 def split_chunks(sentences: list[str]) -> Chunks:

@@ -40,7 +40,9 @@ def create_app(
     if service is None:
         access = home or HomeAccess.from_settings(settings)
         persistence = SQLitePersistenceAdapter(settings.database)
-        service = SkillService(build_skill(persistence, access), settings.skill_ids)
+        service = SkillService(
+            build_skill(persistence, access, settings.timezone), settings.skill_ids
+        )
     app = Flask(__name__)
     # Werkzeug refuses a too-long Content-Length before reading anything. A body without one
     # (chunked) it cuts off silently at this size, so allow one byte more than the limit:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from ssml import check_response
 
 from skill.conversation import Conversation, plain_text
-from skill.nlu import InteractionModel
+from skill.nlu import Recognizer
 
 
 class Session:
@@ -17,7 +17,7 @@ class Session:
     def __init__(self, client: FlaskClient, locale: str = "en-US", user: str = "runner-1") -> None:
         self.client = client
         self.conversation = Conversation(
-            InteractionModel.load(locale), self.send, locale=locale, user_id=user
+            Recognizer.load(locale), self.send, locale=locale, user_id=user
         )
         self.last: dict[str, Any] = {}
 

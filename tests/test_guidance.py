@@ -486,6 +486,14 @@ def test_runs_must_have_aware_times() -> None:
 
 # --- the data file's own checks ------------------------------------------------------------
 
+AREAS: dict[str, Any] = {
+    "not_muscles": ["knees"],
+    "not_muscles_note": "Not a muscle: your {area}.",
+    "injury_signs": "Check your {area}.",
+    "ice_heat_intro": "For your {area}:",
+    "why_sore_intro": "Why your {area} {be} sore:",
+    "helps_intro": "What helps your {area}:",
+}
 BASE: dict[str, Any] = {
     "sources": {"a": {"title": "A", "short": "a"}},
     "tips": [{"id": "t", "topic": "x", "source": "a", "when": "now", "say": "Hi."}],
@@ -504,6 +512,12 @@ BASE: dict[str, Any] = {
         ({"tips": [{**BASE["tips"][0], "quotes": "Hi."}]}, "quotes must be a list"),
         ({"tips": [{**BASE["tips"][0], "quotes": ["Hi.", " "]}]}, "empty quote"),
         ({"professional_advice": None, "sources": None}, "malformed"),
+        ({"not_covered": {"sun": {"what": "sun", "nearby": ["nope"]}}}, "unknown tip"),
+        ({"not_covered": {"sun": {"what": "sun"}}}, "nothing nearby"),
+        ({"not_covered": {"x": {"what": " "}}}, "'what' is empty"),
+        ({"not_covered": {"x": {}}}, "malformed"),
+        ({"areas": {**AREAS, "injury_signs": "See a doctor."}}, "must name the"),
+        ({"areas": {**AREAS, "not_muscles": ["elbows"]}}, "malformed"),
     ],
 )
 def test_malformed_guidance_data_is_refused(change: dict[str, Any], message: str) -> None:
@@ -516,3 +530,13 @@ def test_quotes_are_read_with_their_whitespace_collapsed() -> None:
     knowledge = parse_knowledge({**BASE, "tips": [tip]})
     assert knowledge.tip("t").quotes == ("Hi there, friend.", "Bye.")
     assert parse_knowledge(BASE).tip("t").quotes == ()
+
+
+def test_a_topic_the_articles_do_not_cover_says_so_with_what_is_nearby() -> None:
+    gaps = {"sun": {"what": "sunshine", "nearby": ["t"]}, "x": {"what": "y"}}
+    knowledge = parse_knowledge({**BASE, "not_covered": gaps})
+    gap = knowledge.gap("sun")
+    assert gap is not None
+    assert gap.say == "The two articles I draw on don't cover sunshine."
+    assert knowledge.nearby("sun") == (knowledge.tip("t"),)
+    assert {"sun", "x"} <= knowledge.topics

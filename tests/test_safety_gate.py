@@ -32,7 +32,7 @@ from routines import BodyArea, PainFlag
 from routines.health import HealthState
 from routines.stretches import load_library
 from skill.conversation import Conversation, http_transport, plain_text
-from skill.nlu import InteractionModel
+from skill.nlu import Recognizer
 
 SCALE = 60.0
 T0 = datetime.now(UTC).replace(microsecond=0)
@@ -149,7 +149,7 @@ class Runner:
         self.now = T0
         self.url = url
         self.user = user
-        self.model = InteractionModel.load("en-US")
+        self.model = Recognizer.load("en-US")
         self.new_session()
 
     def new_session(self, later: timedelta = timedelta(0)) -> None:

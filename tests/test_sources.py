@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from routines import RunContext, build_plan, load_knowledge
-from routines.knowledge import Tip
+from routines.knowledge import Disagreement, Tip
 
 # The articles sit beside the clone (shared/seeds/), in CI as on the development machine.
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -118,3 +118,20 @@ def test_the_cbd_caution_is_ours_and_comes_with_the_cbd_tip() -> None:
     assert [tip.source for tip in caution] == [SAFETY]
     steps = [step.tip.id for step in build_plan(RunContext(soreness=5)).steps]
     assert steps[steps.index("cbd") + 1] == caution[0].id
+
+
+DISAGREEMENTS = load_knowledge().disagreements
+
+
+@pytest.mark.parametrize("disagreement", DISAGREEMENTS, ids=lambda d: d.id)
+def test_a_disagreement_quotes_both_articles_on_its_own_topic(
+    articles: dict[str, str], disagreement: Disagreement
+) -> None:
+    # Each side is quoted from its own article, and no two disagreements share a quote (the ice
+    # and inflammation entries once carried the pain-reliever quotes).
+    sources = {
+        s for q in disagreement.quotes for s, text in articles.items() if normalise(q) in text
+    }
+    assert sources == set(ARTICLE_MARKERS), disagreement.quotes
+    others = {q for d in DISAGREEMENTS if d is not disagreement for q in d.quotes}
+    assert not others & set(disagreement.quotes)

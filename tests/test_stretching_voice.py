@@ -114,3 +114,18 @@ def test_stretch_card_says_how_and_how_long(runner: Session) -> None:
     runner.say("stretch with me")
     assert runner.card["title"] == "Standing calf stretch"
     assert "Hold 30 seconds on each side." in runner.card["content"]
+
+
+def test_no_to_continue_leaves_the_stretches_and_keeps_listening(runner: Session) -> None:
+    runner.say("stretch with me")
+    runner.say("next")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    runner.send(intent("ResumeStretchesIntent", tomorrow, user_id="stretcher"))
+    attributes = runner.last["sessionAttributes"]
+    runner.send(
+        intent("AMAZON.NoIntent", tomorrow, user_id="stretcher", attributes=attributes, new=False)
+    )
+    answer = plain_text(ssml_of(runner))
+    assert answer.startswith("OK, we'll leave the stretches there. Say stretch with me")
+    assert runner.last["response"]["shouldEndSession"] is False
+    assert "action" not in runner.last["sessionAttributes"]

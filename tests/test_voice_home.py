@@ -242,6 +242,22 @@ def test_quiet_hours_need_an_explicit_second_yes(make_voice_home: Any) -> None:
     assert home[Role.HEATING_PAD].on
 
 
+def test_no_at_quiet_hours_leaves_the_pad_off(make_voice_home: Any) -> None:
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (now + timedelta(hours=2)).strftime("%H:%M"),
+    }
+    home = make_voice_home(safety={"heat": {"quiet_hours": window}})
+    runner = home.runner()
+    runner.say("turn on the heating pad for ten minutes")
+    assert "do you want it on anyway?" in runner.say("yes")
+    assert runner.say("no").startswith("OK, I won't.")
+    assert not home[Role.HEATING_PAD].on
+    assert runner.say("yes").startswith("OK."), "nothing is pending after the no"
+    assert not home[Role.HEATING_PAD].on
+
+
 def test_user_without_a_home_gets_guidance_and_a_sentence_about_linking(
     make_voice_home: Any,
 ) -> None:

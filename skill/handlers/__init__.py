@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
 from skill.handlers.can_fulfill import CanFulfillHandler
@@ -80,13 +82,15 @@ FULFILLABLE_INTENTS = frozenset(
 )
 
 
-def request_handlers(access: HomeAccess | None = None) -> list[AbstractRequestHandler]:
-    """Return every request handler, in dispatch order."""
+def request_handlers(
+    access: HomeAccess | None = None, timezone: tzinfo | None = None
+) -> list[AbstractRequestHandler]:
+    """Return every request handler, in dispatch order; `timezone` is the runners' own."""
     return [
         CanFulfillHandler(FULFILLABLE_INTENTS),
         LaunchHandler(),
         GetRecoveryPlanHandler(access),
-        LogRunHandler(),
+        LogRunHandler(access, timezone),
         ReportSorenessHandler(access),
         ReportPainHandler(access),
         ClearInjuryHandler(),

@@ -20,7 +20,7 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from skill.handlers.common import parse_duration
 
 # Slots whose values are free numbers or durations rather than entity-resolved words.
-NUMBER_SLOTS = frozenset({"distance", "level"})
+NUMBER_SLOTS = frozenset({"distance", "miles", "kilometers", "level"})
 DURATION_SLOTS = frozenset({"duration"})
 
 

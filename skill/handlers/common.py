@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
+from ask_sdk_model import Intent, IntentConfirmationStatus, Response, Slot, SlotConfirmationStatus
+from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
@@ -48,6 +49,12 @@ def slot_value(handler_input: HandlerInput, name: str) -> str | None:
     return str(value).strip() if value not in (None, "", "?") else None
 
 
+def slot_said(handler_input: HandlerInput, name: str) -> bool:
+    """Tell whether the runner said anything for a slot, even what Alexa could not read ('?')."""
+    value = getattr(_slots(handler_input).get(name), "value", None)
+    return value is not None and str(value).strip() != ""
+
+
 def slot_id(handler_input: HandlerInput, name: str) -> str | None:
     """Return the canonical id of a custom slot value when entity resolution matched one."""
     resolutions = getattr(_slots(handler_input).get(name), "resolutions", None)
@@ -55,6 +62,14 @@ def slot_id(handler_input: HandlerInput, name: str) -> str | None:
         if authority.status.code == StatusCode.ER_SUCCESS_MATCH and authority.values:
             return str(authority.values[0].value.id)
     return None
+
+
+def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
+    """Return every slot as a plain mapping: a custom slot's resolved id, else what was said."""
+    return {
+        name: slot_id(handler_input, name) or slot_value(handler_input, name)
+        for name in _slots(handler_input)
+    }
 
 
 def _slots(handler_input: HandlerInput) -> dict[str, Any]:
@@ -149,6 +164,35 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
         builder.ask(ssml(reply.reprompt))
     response: Response = builder.response
     return response
+
+
+def elicit(
+    handler_input: HandlerInput, slot: str, reply: Reply, cleared: Iterable[str] = ()
+) -> Response:
+    """Ask for one slot of this intent (Dialog.ElicitSlot), keeping the slots already given.
+
+    `cleared` names slots whose values were unusable: they go back empty, so the answer fills
+    them afresh. Alexa sends the answer as this same intent, with the slots given so far.
+    """
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    empty = set(cleared) | {slot}
+    slots = {
+        name: Slot(name=name, confirmation_status=SlotConfirmationStatus.NONE)
+        if name in empty
+        else given
+        for name, given in _slots(handler_input).items()
+    }
+    slots.setdefault(slot, Slot(name=slot, confirmation_status=SlotConfirmationStatus.NONE))
+    updated = Intent(
+        name=getattr(intent, "name", None),
+        slots=slots,
+        confirmation_status=getattr(intent, "confirmation_status", None)
+        or IntentConfirmationStatus.NONE,
+    )
+    handler_input.response_builder.add_directive(
+        ElicitSlotDirective(updated_intent=updated, slot_to_elicit=slot)
+    )
+    return respond(handler_input, reply)
 
 
 class IntentHandler(AbstractRequestHandler):

@@ -51,6 +51,7 @@ READ_FAILED = (
     "Please try again in a minute."
 )
 GOODBYE = "Recover well. Happy running!"
+STRETCH_AGAIN = "Say stretch with me to start a cool-down, or ask me how to recover."
 
 
 class LaunchHandler(AbstractRequestHandler):
@@ -134,6 +135,15 @@ class NoHandler(AbstractRequestHandler):
         action = session.get(ACTION_KEY)
         if isinstance(action, dict) and action.get("verb") == CLEAR_FLAGS:
             return respond(handler_input, keep_flags(handler_input))
+        if isinstance(action, dict) and action.get("verb") == OFFER_CONTINUE:
+            # "Do you want to continue?" "No": nothing was going to be switched on or off.
+            return respond(
+                handler_input,
+                Reply(
+                    speech=f"OK, we'll leave the stretches there. {STRETCH_AGAIN}",
+                    reprompt=REPROMPT,
+                ),
+            )
         if isinstance(action, dict):
             queued = tuple(Part.from_session(raw) for raw in session.get(MORE_KEY) or [])
             if queued:

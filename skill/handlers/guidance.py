@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -12,22 +14,26 @@ from ask_sdk_model import Response
 from routines import (
     BodyArea,
     InvalidContextError,
+    Knowledge,
     PainFlag,
     RunRecord,
     RunType,
+    area_advice,
     build_plan,
     load_knowledge,
     training_load,
     triage,
 )
+from routines.area_advice import AreaAdvice
 from routines.context import RACE_DISTANCE_KM, DistanceUnit
 from routines.gate import RunRequest, decide
-from routines.health import AREA_NAMES, HealthState, area_is
+from routines.health import AREA_NAMES, HealthState, area_is, area_name
 from routines.plan import run_tomorrow_advice, training_notes
 from routines.urgency import DOCTOR_SIGNS, red_flag_advice
 from skill.handlers.common import (
     OFFER_PLAN,
     IntentHandler,
+    elicit,
     load_history,
     parse_duration,
     request_time,
@@ -35,16 +41,27 @@ from skill.handlers.common import (
     slot_id,
     slot_number,
     slot_value,
+    slot_values,
     unit_for,
     update_history,
 )
 from skill.handlers.health import recheck_due
 from skill.handlers.home import GATED, share_health
-from skill.history import SorenessReport
+from skill.history import History, SorenessReport
 from skill.home import HomeAccess
+from skill.run_slots import (
+    DISTANCE_SLOTS,
+    KILOMETERS_SLOT,
+    MILES_SLOT,
+    UNIT_SLOT,
+    run_distance,
+    said_unit,
+)
+from skill.run_time import RunMoment, run_moment
 from skill.speech import (
     ANYTHING_ELSE,
     Reply,
+    area_reply,
     describe_run,
     format_distance,
     plan_reply,
@@ -54,6 +71,8 @@ from skill.speech import (
 E = TypeVar("E", bound=StrEnum)
 
 ASK_SOMETHING = "You can ask me how to recover, or tell me how you feel."
+ASK_DISTANCE = "How far did you run?"
+ASK_AREA = "Which area is sore?"
 
 
 class GetRecoveryPlanHandler(IntentHandler):
@@ -82,60 +101,99 @@ class GetRecoveryPlanHandler(IntentHandler):
 
 
 class LogRunHandler(IntentHandler):
-    """Log a run ("I just ran ten miles", "I finished a half marathon")."""
+    """Log a run ("I just ran ten miles", "I ran a half marathon yesterday")."""
 
     intent_name = "LogRunIntent"
 
+    def __init__(self, access: HomeAccess | None = None, timezone: tzinfo | None = None) -> None:
+        self.access = access
+        self.timezone = timezone
+
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Store the run and offer the recovery plan for it."""
+        """Store the run at the time it was run, with any soreness said, and offer the plan."""
         now = request_time(handler_input)
         history = load_history(handler_input)
-        run_type = _enum(RunType, slot_id(handler_input, "runType"))
-        said_unit = _enum(DistanceUnit, slot_id(handler_input, "unit"))
-        unit = said_unit or unit_for(handler_input, history)
-        distance = slot_number(handler_input, "distance")
+        slots = slot_values(handler_input)
+        run_type = _enum(RunType, slots.get("runType"))
+        said_in = said_unit(slots)
+        unit = said_in or unit_for(handler_input, history)
+        measured = run_distance(slots, unit)
         duration_text = slot_value(handler_input, "duration")
         duration = parse_duration(duration_text) if duration_text else None
-        if distance is None and duration is None and run_type not in RACE_DISTANCE_KM:
-            return respond(
-                handler_input,
-                Reply(
-                    speech="How far did you run? For example, say: I ran five miles.",
-                    reprompt="How far, or how long, did you run?",
-                ),
-            )
+        if measured is None and duration is None and run_type not in RACE_DISTANCE_KM:
+            return _ask_distance(handler_input, unit, "")
+        moment = run_moment(slots.get("when"), now, self.timezone)
+        area = _enum(BodyArea, slot_id(handler_input, "area"))
         try:
             run = RunRecord(
-                at=now,
-                distance_km=unit.to_km(distance) if distance is not None else None,
+                at=moment.at,
+                distance_km=measured[1].to_km(measured[0]) if measured is not None else None,
                 duration_s=duration,
                 run_type=run_type,
             )
             context = run.context(now)
         except InvalidContextError:
-            return respond(
-                handler_input,
-                Reply(
-                    speech="That doesn't sound like a distance I can log. "
-                    "Tell me again, for example: I ran ten kilometres.",
-                    reprompt="How far did you run?",
-                ),
+            return _ask_distance(
+                handler_input, unit, "That doesn't sound like a distance I can log. "
             )
-        _, history = update_history(handler_input, lambda stored: stored.with_run(run, said_unit))
+        sore = SorenessReport(at=now, areas=frozenset({area})) if area is not None else None
+
+        def log(stored: History) -> History:
+            logged = stored.with_run(run, said_in)
+            return logged.with_report(sore) if sore is not None else logged
+
+        before, history = update_history(handler_input, log)
+        if history.health != before.health:
+            share_health(handler_input, self.access, history.health)
         load = training_load(history.runs, now)
         week = (
             format_distance(load.this_week_km, unit)
             .replace("mile", "miles")
             .replace("kilometre", "kilometres")
         )
-        speech = (
-            f"Nice work on {describe_run(context, unit)}! I've logged it. "
-            f"That makes {week} in the last 7 days. Want your recovery plan?"
+        speech = " ".join(
+            part
+            for part in (
+                _logged(describe_run(context, unit), moment),
+                f"I've noted that your {AREA_NAMES[area]} {area_is(area)} sore too."
+                if area
+                else "",
+                f"That makes {week} in the last 7 days. Want your recovery plan?",
+            )
+            if part
         )
         return respond(
             handler_input,
             Reply(speech=speech, reprompt="Want your recovery plan?", offer=OFFER_PLAN),
         )
+
+
+def _logged(run: str, moment: RunMoment) -> str:
+    """Say the run is logged, and when, so a wrong day can be caught at once."""
+    if not moment.spoken:
+        return f"Nice work on {run}! I've logged it."
+    if moment.not_yet:
+        named = moment.spoken[:1].upper() + moment.spoken[1:]
+        return f"Nice work on {run}! {named} hasn't come yet, so I've logged it as just now."
+    return f"Nice work! I've logged {run} from {moment.spoken}."
+
+
+def _ask_distance(handler_input: HandlerInput, unit: DistanceUnit, prefix: str) -> Response:
+    """Ask how far, in the runner's own unit: a bare "ten" then means ten of those."""
+    slot, example = (
+        (MILES_SLOT, "five miles")
+        if unit is DistanceUnit.MILES
+        else (KILOMETERS_SLOT, "five kilometres")
+    )
+    return elicit(
+        handler_input,
+        slot,
+        Reply(
+            speech=f"{prefix}{ASK_DISTANCE} For example: {example}.",
+            reprompt=ASK_DISTANCE,
+        ),
+        cleared=(*DISTANCE_SLOTS, UNIT_SLOT, "duration") if prefix else (),
+    )
 
 
 class ReportSorenessHandler(IntentHandler):
@@ -150,14 +208,27 @@ class ReportSorenessHandler(IntentHandler):
         """Remember the soreness and answer with the plan it leads to."""
         level = slot_number(handler_input, "level")
         if level is not None and not (0 <= level <= 10 and level == int(level)):
-            return respond(
+            return elicit(
                 handler_input,
+                "level",
                 Reply(
                     speech="Please rate your soreness as a whole number from 0 to 10.",
                     reprompt="How sore are you, from 0 to 10?",
                 ),
             )
         area = _enum(BodyArea, slot_id(handler_input, "area"))
+        if area is None and level is None:
+            # "I'm sore" says nothing to tailor the plan with: ask where, keeping the dialog open.
+            heard = slot_value(handler_input, "area")
+            prefix = f"I don't know {heard} as a place runners get sore. " if heard else ""
+            return elicit(
+                handler_input,
+                "area",
+                Reply(
+                    speech=f"{prefix}{ASK_AREA} For example: my calves, or my hamstrings.",
+                    reprompt=ASK_AREA,
+                ),
+            )
         report = SorenessReport(
             at=request_time(handler_input),
             level=int(level) if level is not None else None,
@@ -191,16 +262,31 @@ class ReportPainHandler(IntentHandler):
 
 
 class TopicHandler(IntentHandler):
-    """Answer a question about one topic of the guidance."""
+    """Answer a question about one topic of the guidance, for one body area where it can."""
 
     def __init__(self, intent_name: str, topic: str) -> None:
         self.intent_name = intent_name
         self.topic = topic
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Speak what the articles say about the topic."""
-        reply = topic_reply(load_knowledge(), self.topic, TOPIC_TITLES[self.topic])
-        return respond(handler_input, reply)
+        """Speak what the articles say about the topic, applied to the area asked about."""
+        knowledge = load_knowledge()
+        title = TOPIC_TITLES[self.topic]
+        area = _enum(BodyArea, slot_id(handler_input, "area"))
+        answer = AREA_ANSWERS.get(self.topic)
+        if area is None or answer is None:
+            return respond(handler_input, topic_reply(knowledge, self.topic, title))
+        history = load_history(handler_input)
+        soreness = history.context(request_time(handler_input)).soreness
+        advice = answer(knowledge, area, history.health, soreness)
+        return respond(handler_input, area_reply(knowledge, advice, _area_title(title, area)))
+
+
+# Topics whose answer can be applied to one body area ("ice or heat for my calves").
+AREA_ANSWERS: dict[str, Callable[[Knowledge, BodyArea, HealthState, int | None], AreaAdvice]] = {
+    "ice_heat": area_advice.ice_or_heat,
+    "why_sore": area_advice.why_sore,
+}
 
 
 TOPIC_TITLES: dict[str, str] = {
@@ -211,7 +297,8 @@ TOPIC_TITLES: dict[str, str] = {
     "ice_heat": "Ice or heat?",
     "food": "Refuelling",
     "epsom_bath": "Epsom salt bath",
-    "massage": "Massage and foam rolling",
+    "foam_rolling": "Foam rolling",
+    "massage": "Massage",
     "compression": "Compression",
     "magnesium": "Magnesium",
     "cbd": "CBD",
@@ -222,6 +309,7 @@ TOPIC_TITLES: dict[str, str] = {
     "training": "Building mileage",
     "warm_up": "Warming up",
     "pain_relievers": "Pain relievers",
+    "sunlight": "Sunlight",
 }
 
 
@@ -236,11 +324,17 @@ class InjuryCheckHandler(IntentHandler):
 
 
 def injury_answer(handler_input: HandlerInput) -> Reply:
-    """Answer about injury signs without assuming any were reported."""
+    """Answer about injury signs, for the area asked about if any, assuming none were reported."""
     history = load_history(handler_input)
     now = request_time(handler_input)
-    advice = red_flag_advice(history.health, history.context(now).soreness)
+    soreness = history.context(now).soreness
     knowledge = load_knowledge()
+    area = _enum(BodyArea, slot_id(handler_input, "area"))
+    if area is not None:
+        answer = area_advice.injury_check(knowledge, area, history.health, soreness)
+        title = _area_title(TOPIC_TITLES["injury_signs"], area)
+        return area_reply(knowledge, answer, title, (DOCTOR_SIGNS,))
+    advice = red_flag_advice(history.health, soreness)
     card = [DOCTOR_SIGNS, "", knowledge.professional_advice]
     if advice is not None:
         return Reply(
@@ -270,12 +364,14 @@ class RecoveryTopicHandler(IntentHandler):
         if topic not in TOPIC_TITLES:
             heard = slot_value(handler_input, "topic")
             prefix = f"I don't have advice about {heard}. " if heard else ""
-            return respond(
+            return elicit(
                 handler_input,
+                "topic",
                 Reply(
-                    speech=f"{prefix}I can tell you about stretching, foam rolling, Epsom baths, "
-                    "compression, magnesium, turmeric, sleep, food, drinks, ice and heat, "
-                    "and rest days. Which would you like?",
+                    speech=f"{prefix}I can tell you about stretching, warming up, foam rolling, "
+                    "massage, Epsom baths, compression, magnesium, turmeric, CBD, sleep, food, "
+                    "drinks, ice and heat, active recovery, rest days and sunlight. "
+                    "Which would you like?",
                     reprompt="Which topic would you like?",
                 ),
             )
@@ -387,6 +483,10 @@ def _report_and_plan(
         verb = area_is(areas[0]) if len(areas) == 1 else "are"
         reply = replace(reply, speech=f"Sorry your {names} {verb} hurting. {reply.speech}")
     return respond(handler_input, reply)
+
+
+def _area_title(title: str, area: BodyArea) -> str:
+    return f"{title} ({area_name(area)})"
 
 
 def _enum(kind: type[E], value: str | None) -> E | None:

@@ -15,18 +15,23 @@ from skill import home_speech
 from skill.handlers.common import (
     ACTION_KEY,
     IntentHandler,
+    elicit,
     load_history,
     parse_duration,
     respond,
     session_of,
     slot_id,
     slot_number,
+    slot_said,
     slot_value,
 )
 from skill.home import HomeAccess, Outcome, runner_id
 from skill.speech import ANYTHING_ELSE, Reply
 
 ASK_NEXT = "What else can I help with?"
+ASK_MINUTES = "How many minutes?"
+MINUTES_SLOT = "minutes"
+DURATION_SLOT = "duration"
 EPSOM = "epsom"
 # BATH_TYPE slot value ids in the interaction model.
 BATH_TYPES = frozenset({EPSOM, "plain"})
@@ -201,15 +206,13 @@ class HeatOnHandler(_HomeHandler):
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Work out the minutes, say any limit aloud, and ask to confirm."""
         requested = _requested_minutes(handler_input)
+        if requested is None and _unusable_minutes(handler_input):
+            # "Turn on the heat for…" with no usable number: ask rather than pick the default.
+            return _ask_minutes(handler_input)
         try:
             chosen, limited = access.safety.heat_minutes(requested)
         except RequestError:
-            return respond(
-                handler_input,
-                Reply(
-                    speech="How many minutes? For example: twenty minutes.", reprompt="How long?"
-                ),
-            )
+            return _ask_minutes(handler_input)
         if requested is None:
             note = f"You didn't say how long, so I'll use the safe default of {chosen} minutes. "
         elif limited:
@@ -262,12 +265,13 @@ class DrawBathHandler(_HomeHandler):
         try:
             target = access.safety.bath_target(asked)
         except RefusedError as exc:
-            return respond(
+            return elicit(
                 handler_input,
+                "temperature",
                 Reply(
                     speech=f"I won't do that: {exc}. Pick a temperature from "
                     f"{access.safety.bath_min_c:g} to {access.safety.bath_max_c:g} degrees.",
-                    reprompt=ASK_NEXT,
+                    reprompt="What temperature?",
                 ),
             )
         epsom = slot_id(handler_input, "bathType") == EPSOM
@@ -323,10 +327,25 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _ask_minutes(handler_input: HandlerInput) -> Response:
+    """Ask for the heating pad's minutes, emptying what could not be used."""
+    return elicit(
+        handler_input,
+        MINUTES_SLOT,
+        Reply(speech=f"{ASK_MINUTES} For example: twenty minutes.", reprompt=ASK_MINUTES),
+        cleared=(DURATION_SLOT,),
+    )
+
+
+def _unusable_minutes(handler_input: HandlerInput) -> bool:
+    """Tell whether a minutes or duration slot was said but holds nothing usable (e.g. '?')."""
+    return any(slot_said(handler_input, name) for name in (MINUTES_SLOT, DURATION_SLOT))
+
+
 def _requested_minutes(handler_input: HandlerInput) -> float | None:
-    duration = slot_value(handler_input, "duration")
+    duration = slot_value(handler_input, DURATION_SLOT)
     if duration:
         seconds = parse_duration(duration)
         if seconds is not None:
             return seconds / 60
-    return slot_number(handler_input, "minutes")
+    return slot_number(handler_input, MINUTES_SLOT)

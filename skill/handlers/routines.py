@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from routines.words import and_list
 from skill import home_speech
-from skill.handlers.common import respond, slot_id, slot_value
+from skill.handlers.common import elicit, respond, slot_id, slot_value
 from skill.handlers.home import (
     ASK_NEXT,
     _HomeHandler,
@@ -70,8 +70,9 @@ class StartRoutineHandler(_HomeHandler):
         routine = _match(wanted, spoken, routines)
         if routine is None:
             names = ", ".join(r["title"] for r in routines)
-            return respond(
+            return elicit(
                 handler_input,
+                "routine",
                 Reply(
                     speech=f"I don't know a routine called {spoken}. You have: {names}. Which one?",
                     reprompt="Which routine?",
