@@ -118,8 +118,8 @@ def render(pieces: Iterable[Piece]) -> tuple[str, tuple[_Slot, ...]]:
             text.append(f" {{{piece.name}}} ")
             slots.append(piece)
         else:
-            text.append(piece)
-    sample = " ".join("".join(text).lower().replace("\u2019", "'").split())
+            text.append(piece.lower().replace("\u2019", "'"))
+    sample = " ".join("".join(text).split())
     return sample, tuple(slots)
 
 

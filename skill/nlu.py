@@ -19,9 +19,11 @@ from hassil.expression import Expression, Group, ListReference, RuleReference, S
 from hassil.intents import RangeSlotList, TextSlotList
 from hassil.recognize import RecognizeResult
 
-from skill.model_build import NUMBER, expand, render
+from skill.intent_classifier import IntentClassifier
+from skill.model_build import NUMBER, _Slot, expand, render
 from skill.numbers import format_number, parse_duration, parse_number
 from skill.phrase_grammar import ANSWER_SEPARATOR, Grammar, alexa_settings, load_grammar
+from skill.slot_spotter import NOISE_LISTS, SlotSpotter, Spotted
 
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"
@@ -29,6 +31,18 @@ WRAPPERS = re.compile(
     r"^(?:(?:hey\s+)?alexa[\s,]+)?(?:(?:ask|tell|open|launch|start|use|talk to)\s+recovery coach"
     r"(?:\s+(?:to|that|if|for|about|and))?\s*)"
 )
+# How much less likely (log odds) an intent that can take every detail may be than the likeliest
+# one that cannot, and still be chosen over asking back.
+PLACE_MARGIN = 3.0
+# Where a number goes, by the word after it; a bare number goes to the first of these it finds.
+NUMBER_SLOTS: dict[str, tuple[str, ...]] = {
+    "miles": ("miles",),
+    "kilometers": ("kilometers",),
+    "minutes": ("minutes", "duration"),
+    "degrees": ("temperature",),
+    "level": ("level",),
+}
+BARE_NUMBER_SLOTS = ("level", "minutes", "temperature")
 ALEXA_ALONE = re.compile(r"^(?:hey\s+)?alexa[\s,]+")
 _NUMBER_TOKEN = re.compile(r"\b\d+(?:\.\d+)?\b")
 
@@ -105,8 +119,24 @@ class Recognizer:
             for name, kind in lists.items()
             if isinstance(kind, TextSlotList)
         }
-        self.slot_types = {intent: self._intent_slots(intent) for intent in grammar.intents.intents}
+        self.slot_types = {
+            intent: {} if intent.startswith("AMAZON.") else self._intent_slots(intent)
+            for intent in grammar.intents.intents
+        }
         self._area_words = self._words_of("area")
+        self._slot_lists = {intent: self._intent_lists(intent) for intent in self.slot_types}
+        self._spotter = SlotSpotter(
+            {
+                name: self._words_of(name)
+                for name, kind in lists.items()
+                if isinstance(kind, TextSlotList)
+            }
+        )
+        self._classifier = IntentClassifier(
+            {intent: self._training(intent) for intent in grammar.intents.intents}
+        )
+        # A bare distance is in the locale's own unit ("I ran 6" is miles in the US).
+        self._default_unit = "kilometers" if grammar.locale == "en-GB" else "miles"
 
     @classmethod
     def load(cls, locale: str) -> Recognizer:
@@ -128,7 +158,70 @@ class Recognizer:
         best = self._best(text, self.grammar.intents)
         if best is not None:
             return self._resolution(best.intent.name, best)
-        return Resolution(FALLBACK, question=self._question(text))
+        return self._guess(text)
+
+    def _guess(self, text: str) -> Resolution:
+        """Place a phrase no template matched, as a statistical model would, or ask back."""
+        skip = set(self.grammar.intents.skip_words)
+        spotted = self._spotter.spot([w for w in text.split() if w not in skip])
+        if not self._classifier.knows(spotted.tokens):
+            return Resolution(FALLBACK, question=self._question(text))
+        scores = self._classifier.scores(spotted.tokens)
+        best = max(scores, key=lambda intent: scores[intent])
+        fitting = [i for i in scores if self._place(i, spotted.details) is not None]
+        if best not in fitting:
+            # A detail the likeliest intent cannot take: ask, unless an intent that takes every
+            # detail is nearly as likely.
+            near = [i for i in fitting if scores[best] - scores[i] < PLACE_MARGIN]
+            if not near:
+                return Resolution(FALLBACK, question=self._question(text))
+            best = max(near, key=lambda intent: scores[intent])
+        slots = self._place(best, spotted.details) or {}
+        if best.startswith("AMAZON."):
+            slots = {}
+        return Resolution(best, slots, self.slot_types.get(best, {}))
+
+    def _place(self, intent: str, details: tuple[Spotted, ...]) -> dict[str, ResolvedSlot] | None:
+        """Put each detail in the intent's slot for it; None if one has no slot there."""
+        lists = self._slot_lists.get(intent, {})
+        by_list: dict[str, list[str]] = {}
+        for slot, list_name in lists.items():
+            by_list.setdefault(list_name, []).append(slot)
+        slots: dict[str, ResolvedSlot] = {}
+        for detail in details:
+            found = self._slot_for(detail, lists, by_list, slots)
+            if found is None:
+                if detail.list_name in ("number", "area"):
+                    return None
+                continue  # a topic word or sign that only colours the question
+            slot = found
+            kind = self.slot_types[intent][slot]
+            if kind in (NUMBER, DURATION):
+                value = detail.value
+                if kind == DURATION and detail.list_name == "number":
+                    value = f"PT{detail.value}M"
+                slots[slot] = ResolvedSlot(slot, value, kind)
+            else:
+                name = self._names.get(detail.list_name, {}).get(detail.value, detail.value)
+                slots[slot] = ResolvedSlot(slot, detail.heard, kind, SlotValue(detail.value, name))
+        return slots
+
+    def _slot_for(
+        self,
+        detail: Spotted,
+        lists: Mapping[str, str],
+        by_list: Mapping[str, list[str]],
+        taken: Mapping[str, ResolvedSlot],
+    ) -> str | None:
+        if detail.list_name == "number":
+            wanted = NUMBER_SLOTS.get(detail.unit or "", ())
+            if detail.unit is None:
+                wanted = (self._default_unit, *BARE_NUMBER_SLOTS)
+            candidates = [s for s in wanted if s in lists]
+        else:
+            candidates = list(by_list.get(detail.list_name, ()))
+        free = [s for s in candidates if s not in taken]
+        return free[0] if free else None
 
     def _answer(self, text: str, expecting: Expecting) -> Resolution | None:
         prefix = f"{expecting.intent}{ANSWER_SEPARATOR}"
@@ -176,6 +269,8 @@ class Recognizer:
                 name = self._names.get(list_name, {}).get(key, key)
                 heard = str(entity.text or entity.value).strip()
                 slots[entity.name] = ResolvedSlot(entity.name, heard, kind, SlotValue(key, name))
+        if intent.startswith("AMAZON."):
+            slots = {}  # as in the Alexa model: built-ins take samples but no slots
         return Resolution(intent, slots, self.slot_types.get(intent, {}), answered=answered)
 
     def _list_of(self, slot: str, result: RecognizeResult) -> str:
@@ -198,6 +293,41 @@ class Recognizer:
         for slot in self.grammar.answer_slots(intent):
             slots.setdefault(slot, self._types.get(slot, slot))
         return slots
+
+    def _intent_lists(self, intent: str) -> dict[str, str]:
+        rules = self.grammar.intents.expansion_rules
+        lists: dict[str, str] = {}
+        for data in self.grammar.intents.intents[intent].data:
+            for sentence in data.sentences:
+                for reference in _references(sentence.expression, rules):
+                    lists.setdefault(reference.slot_name, reference.list_name)
+        return lists
+
+    def _training(self, intent: str) -> list[list[list[str]]]:
+        """Every template of an intent as its expansions' words, details as placeholders."""
+        rules = self.grammar.intents.expansion_rules
+        lists = self.grammar.intents.slot_lists
+        templates = []
+        for data in self.grammar.intents.intents[intent].data:
+            for sentence in data.sentences:
+                expansions = []
+                for pieces in expand(sentence.expression, rules):
+                    tokens: list[str] = []
+                    for piece in pieces:
+                        if isinstance(piece, _Slot):
+                            if piece.list_name in NOISE_LISTS:
+                                continue
+                            kind = lists.get(piece.list_name)
+                            tokens.append(
+                                "{number}"
+                                if isinstance(kind, RangeSlotList)
+                                else f"{{{piece.list_name}}}"
+                            )
+                        else:
+                            tokens.extend(piece.lower().split())
+                    expansions.append(tokens)
+                templates.append(expansions)
+        return templates
 
     def _value_names(self, kind: TextSlotList) -> dict[str, str]:
         rules = self.grammar.intents.expansion_rules

@@ -109,9 +109,7 @@ def test_built_ins_get_samples_but_no_slots(small_grammar: Path) -> None:
     assert yes["slots"] == [] and "yeah please" in yes["samples"]  # type: ignore[operator]
     assert not any("{" in s for s in yes["samples"])  # type: ignore[attr-defined]
     names = [i["name"] for i in model["interactionModel"]["languageModel"]["intents"]]
-    assert {"AMAZON.StopIntent", "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent"} <= set(
-        names
-    )
+    assert {"AMAZON.StopIntent", "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent"} <= set(names)
 
 
 def test_intents_that_ask_for_a_slot_are_in_the_dialog_model(small_grammar: Path) -> None:
@@ -164,4 +162,4 @@ def test_models_stay_inside_alexas_limits(locale: str) -> None:
         for sample in intent["samples"]:
             assert len(sample) <= MAX_SAMPLE_CHARS
             assert not re.search(r"\}\s*\{", sample), f"{sample!r}: two slots side by side"
-            assert re.fullmatch(r"[a-z' .{}]+", sample), sample
+            assert re.fullmatch(r"[a-z' .]+", re.sub(r"\{\w+\}", "x", sample)), sample
