@@ -59,7 +59,7 @@ $(PHRASINGS)/node/node_modules/.package-lock.json: $(PHRASINGS)/node/package-loc
 	npm ci --prefix $(PHRASINGS)/node --no-audit --no-fund
 
 corpus: venv $(PHRASINGS)/node/node_modules/.package-lock.json
-	$(BIN)/python $(PHRASINGS)/measure.py --misses --write docs/understanding.md
+	$(BIN)/python $(PHRASINGS)/measure.py --misses --write docs/understanding.md --readme README.md
 
 demo: venv system-deps
 	$(BIN)/recovery-coach demo

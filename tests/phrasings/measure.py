@@ -465,6 +465,42 @@ def report(measurements: Sequence[Measurement], with_misses: bool) -> str:
     return "\n".join(parts) + "\n"
 
 
+README_START = "<!-- understanding:start (make corpus writes this table) -->"
+README_END = "<!-- understanding:end -->"
+
+
+def summary_table(measurements: Sequence[Measurement]) -> str:
+    """One row per intent, one column per path and locale: figure (share fully right)."""
+    columns = [(m.path, m.locale, {r.intent: r for r in m.rows()}) for m in measurements]
+    intents = sorted({name for _, _, rows in columns for name in rows}, key=_overall_last)
+    head = "| intent | " + " | ".join(f"{path} {locale}" for path, locale, _ in columns) + " |"
+    lines = [head, "|---|" + "---:|" * len(columns)]
+    for intent in intents:
+        cells = [
+            f"{rows[intent].figure:.2f} ({100 * rows[intent].share_right:.0f}%)"
+            if intent in rows
+            else ""
+            for _, _, rows in columns
+        ]
+        lines.append(f"| {intent} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _overall_last(intent: str) -> tuple[bool, str]:
+    return intent.startswith("**"), intent
+
+
+def update_readme(readme: Path, measurements: Sequence[Measurement]) -> None:
+    """Replace the table between the README's markers with the latest figures."""
+    text = readme.read_text("utf-8")
+    if README_START not in text or README_END not in text:
+        raise MeasureError(f"{readme} has no {README_START} ... {README_END} markers")
+    before, rest = text.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    table = summary_table(measurements)
+    readme.write_text(f"{before}{README_START}\n{table}\n{README_END}{after}", "utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure the given corpora on the chosen paths and print (and write) the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -472,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="also write the Markdown report here")
     parser.add_argument("--path", choices=PATHS, action="append", help="default: both")
     parser.add_argument("--misses", action="store_true", help="list every miss under its table")
+    parser.add_argument("--readme", type=Path, help="also update this README's summary table")
     args = parser.parse_args(argv)
     files = args.corpus or sorted(HERE.glob("*.yaml"))
     if not files:
@@ -497,6 +534,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         # The file keeps the tables; every miss is for the terminal (hundreds of lines).
         args.write.write_text(report(measurements, with_misses=False), "utf-8")
+    if args.readme:
+        try:
+            update_readme(args.readme, measurements)
+        except MeasureError as exc:
+            print(f"measure: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -175,3 +175,27 @@ def test_a_corpus_for_an_unknown_locale_is_refused(
     corpus.write_text(CORPUS)
     assert main([str(corpus), "--path", "console"]) == 1
     assert "no interaction model for locale 'fr-FR'" in capsys.readouterr().err
+
+
+def test_the_readme_table_is_replaced_between_its_markers(tmp_path: Path) -> None:
+    from measure import README_END, README_START, MeasureError, Measurement, update_readme
+
+    corpus = [
+        Expected("my calves are sore", "ReportSorenessIntent", {"area": "calves"}),
+        Expected("stretch with me", "StretchIntent"),
+    ]
+    heard = [
+        Heard("ReportSorenessIntent", {"area": HeardSlot("calves", "calves")}),
+        Heard("AMAZON.FallbackIntent"),
+    ]
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{README_START}\nold\n{README_END}\nafter\n")
+    update_readme(readme, [Measurement("console", "en-US", corpus, heard)])
+    text = readme.read_text()
+    assert "old" not in text and text.endswith(f"{README_END}\nafter\n")
+    assert "| ReportSorenessIntent | 1.00 (100%) |" in text
+    assert "| StretchIntent | 0.00 (0%) |" in text
+    assert "| **overall** | 0.00 (50%) |" in text
+    readme.write_text("no markers\n")
+    with pytest.raises(MeasureError):
+        update_readme(readme, [Measurement("console", "en-US", corpus, heard)])
