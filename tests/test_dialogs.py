@@ -290,7 +290,8 @@ def test_pain_relievers_give_both_sides_and_professional_advice(runner: Session)
         ("should I try CBD", "CBD"),
         ("what about active recovery", "vitamin D"),
         ("should I do a warm up", "dynamic stretches"),
-        ("should I take a rest day", "easy run"),
+        # Once heard as "should I run tomorrow", answering "an easy run is fine" (issue #11).
+        ("should I take a rest day", "low impact like walking"),
         ("how fast should I build mileage", "10 percent"),
     ],
 )
@@ -333,10 +334,11 @@ def test_mileage_advice_uses_the_logged_weeks(runner: Session) -> None:
         ("I finished a half marathon", "your half marathon", "13.1 miles"),
         ("I ran a 10 miler", "your 10 mile race", "10 miles"),
         ("I did a ten mile race", "your 10 mile race", "10 miles"),
-        ("I ran a 10k", "your 10K", "6.2 miles"),
+        # "a 10k" is ten kilometres, said in the runner's own unit.
+        ("I ran a 10k", "your 10 kilometre run", "10 kilometres"),
         ("I did a parkrun", "your parkrun", "3.1 miles"),
         ("I did a park run", "your parkrun", "3.1 miles"),
-        ("I ran a 5k", "your 5K", "3.1 miles"),
+        ("I ran a 5k", "your 5 kilometre run", "5 kilometres"),
     ],
 )
 def test_named_races_count_in_the_weekly_mileage(
