@@ -47,14 +47,6 @@ ALEXA_ALONE = re.compile(r"^(?:hey\s+)?alexa[\s,]+")
 _NUMBER_TOKEN = re.compile(r"\b\d+(?:\.\d+)?\b")
 
 
-def normalize(text: str) -> str:
-    """Lower-case a phrase and keep only words, digits and dots inside words ("can't" = "cant")."""
-    text = re.sub(r"['\u2019]", "", text.lower())
-    text = re.sub(r"[^\w\s.-]", " ", text)
-    text = re.sub(r"(?<!\w)[.-]|[.-](?!\w)", " ", text)
-    return " ".join(text.split())
-
-
 def _typed(text: str) -> str:
     # Keep apostrophes (the grammar writes "what's"), drop other punctuation as Alexa's ASR would.
     text = text.lower().replace("\u2019", "'")

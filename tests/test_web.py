@@ -121,3 +121,27 @@ def test_fuzzed_envelopes_never_cause_a_500(
         payload["session"] = session
     response = client.post("/alexa", data=json.dumps(payload), content_type="application/json")
     assert response.status_code in (200, 400), response.get_data(as_text=True)
+
+
+def test_the_skill_service_builds_nothing_from_the_grammar(tmp_path: Any) -> None:
+    # Alexa does the understanding: serving a request never loads the grammar (or hassil), so
+    # a cold start costs nothing for it.
+    import subprocess
+    import sys
+
+    script = f"""
+import json, sys
+from datetime import UTC, datetime
+sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+from envelopes import intent
+from skill.settings import Settings
+from skill.web import create_app
+settings = Settings(database={str(tmp_path / "db.sqlite3")!r}, verify_requests=False)
+client = create_app(settings).test_client()
+for name in ("LogRunIntent", "GetRecoveryPlanIntent", "RecoveryTopicIntent"):
+    assert client.post("/alexa", json=intent(name, datetime.now(UTC))).status_code == 200
+print(sorted(m for m in sys.modules if m.startswith(("hassil", "skill.nlu", "skill.phrase"))))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

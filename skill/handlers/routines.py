@@ -20,8 +20,8 @@ from skill.handlers.home import (
     home_of,
 )
 from skill.home import HomeAccess
-from skill.nlu import normalize
 from skill.speech import Reply
+from skill.text import normalize
 
 DEFAULT_ROUTINE = "long_run_recovery"
 # What a routine uses, said before asking to start it.
