@@ -31,7 +31,9 @@ from mqtt_bridge.client import BridgeClient  # noqa: E402
 from mqtt_bridge.config import parse_config  # noqa: E402
 from mqtt_bridge.simulators import SimulatedHome  # noqa: E402
 from routines import BodyArea, RunContext, build_plan  # noqa: E402
+from skill.nlu import Recognizer  # noqa: E402
 from skill.persistence import SQLitePersistenceAdapter  # noqa: E402
+from skill.phrase_grammar import load_grammar  # noqa: E402
 from skill.service import SkillService, build_skill  # noqa: E402
 from skill.settings import Settings  # noqa: E402
 from skill.verification import CertificateStore, RequestVerifier  # noqa: E402
@@ -61,6 +63,32 @@ def main() -> int:
     results = []
     context = RunContext(distance_km=21.1, soreness=6, sore_areas=frozenset({BodyArea.CALVES}))
     results.append(measure("build_plan (pure)", lambda: build_plan(context), 2000, 2.0))
+    # The console hears with the grammar: loading it (the first phrase of `ask`) and each phrase.
+    results.append(
+        measure(
+            "console: load the en-US grammar",
+            lambda: Recognizer(load_grammar.__wrapped__("en-US")),
+            3,
+            3000,
+        )
+    )
+    recognizer = Recognizer.load("en-US")
+    results.append(
+        measure(
+            "console: a template phrase",
+            lambda: recognizer.resolve("um so I just did 8k this morning"),
+            200,
+            50,
+        )
+    )
+    results.append(
+        measure(
+            "console: a phrase no template matches",
+            lambda: recognizer.resolve("do ice baths actually help my legs"),
+            200,
+            50,
+        )
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         service = SkillService(build_skill(SQLitePersistenceAdapter(Path(tmp) / "b.sqlite3")))
