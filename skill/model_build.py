@@ -319,8 +319,8 @@ def limit_problems(model: Mapping[str, Any]) -> list[str]:
 
 
 def model_text(model: Mapping[str, Any]) -> str:
-    """Serialise a model as it is committed: stable, one sample per line."""
-    return json.dumps(model, indent=1, ensure_ascii=False) + "\n"
+    """Serialise a model as it is committed: stable, one sample per line, no indentation."""
+    return json.dumps(model, indent=0, ensure_ascii=False) + "\n"
 
 
 def build_all(

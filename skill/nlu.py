@@ -47,12 +47,23 @@ ALEXA_ALONE = re.compile(r"^(?:hey\s+)?alexa[\s,]+")
 _NUMBER_TOKEN = re.compile(r"\b\d+(?:\.\d+)?\b")
 
 
+# Contractions typed without their apostrophe, as the grammar (and Alexa's speech recognition)
+# spells them. Only words that are never anything else: "its", "id" and "well" stay as they are.
+CONTRACTIONS = {
+    "whats": "what's", "im": "i'm", "ive": "i've", "dont": "don't", "cant": "can't",
+    "wont": "won't", "isnt": "isn't", "arent": "aren't", "doesnt": "doesn't", "didnt": "didn't",
+    "shouldnt": "shouldn't", "wouldnt": "wouldn't", "couldnt": "couldn't", "thats": "that's",
+    "theres": "there's", "hows": "how's", "wheres": "where's", "whens": "when's", "lets": "let's",
+    "youre": "you're", "ill": "i'll", "wasnt": "wasn't", "havent": "haven't", "hasnt": "hasn't",
+}  # fmt: skip
+
+
 def _typed(text: str) -> str:
     # Keep apostrophes (the grammar writes "what's"), drop other punctuation as Alexa's ASR would.
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"[^\w\s.'-]", " ", text)
     text = re.sub(r"(?<!\w)[.'-]|[.-](?!\w)", " ", text)
-    return " ".join(text.split())
+    return " ".join(CONTRACTIONS.get(word, word) for word in text.split())
 
 
 @dataclass(frozen=True)
