@@ -96,6 +96,20 @@ def answer(directive: dict[str, Any], **filled: dict[str, Any]) -> dict[str, Any
     return slots
 
 
+def reply_to(
+    client: FlaskClient,
+    question: dict[str, Any],
+    *,
+    locale: str = "en-US",
+    **filled: dict[str, Any],
+) -> dict[str, Any]:
+    """Answer the slot a response asked for, as Alexa sends it: same intent, IN_PROGRESS."""
+    directive = elicited(question)
+    name = directive["updatedIntent"]["name"]
+    slots = answer(directive, **filled)
+    return ask(client, name, slots, state="IN_PROGRESS", after=question, locale=locale)
+
+
 def stored(settings: Settings) -> History:
     with sqlite3.connect(settings.database) as db:
         row = db.execute(
@@ -124,13 +138,7 @@ def test_a_run_without_a_distance_asks_for_miles_then_logs_the_answer(
     with sqlite3.connect(london.database) as db:
         assert db.execute("SELECT COUNT(*) FROM user_attributes").fetchone() == (0,)
 
-    second = ask(
-        client,
-        "LogRunIntent",
-        answer(directive, miles=number("miles", "10")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, miles=number("miles", "10"))
     assert "directives" not in second["response"] or not second["response"]["directives"]
     assert speech(second).startswith(
         "Nice work! I've logged your 10 mile run from yesterday morning."
@@ -146,13 +154,7 @@ def test_an_answer_in_kilometres_fills_the_other_slot_and_is_logged_in_km(
 ) -> None:
     first = ask(client, "LogRunIntent", {})
     assert elicited(first)["slotToElicit"] == "miles"
-    second = ask(
-        client,
-        "LogRunIntent",
-        answer(elicited(first), kilometers=number("kilometers", "8")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, kilometers=number("kilometers", "8"))
     assert "your 8 kilometre run" in speech(second)
     history = stored(london)
     assert history.runs[0].distance_km == pytest.approx(8)
@@ -163,14 +165,7 @@ def test_a_kilometre_runner_is_asked_for_kilometres(client: FlaskClient) -> None
     first = ask(client, "LogRunIntent", {}, locale="en-GB")
     assert elicited(first)["slotToElicit"] == "kilometers"
     assert "For example: five kilometres." in speech(first)
-    second = ask(
-        client,
-        "LogRunIntent",
-        answer(elicited(first), kilometers=number("kilometers", "12")),
-        state="IN_PROGRESS",
-        after=first,
-        locale="en-GB",
-    )
+    second = reply_to(client, first, kilometers=number("kilometers", "12"), locale="en-GB")
     assert "your 12 kilometre run" in speech(second)
 
 
@@ -211,13 +206,7 @@ def test_an_impossible_distance_is_asked_again_with_the_bad_value_emptied(
     assert directive["slotToElicit"] == "miles"
     assert "value" not in directive["updatedIntent"]["slots"]["miles"]
     assert speech(first).startswith("That doesn't sound like a distance I can log. How far")
-    second = ask(
-        client,
-        "LogRunIntent",
-        answer(directive, miles=number("miles", "9")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, miles=number("miles", "9"))
     assert "your 9 mile run" in speech(second)
     assert len(stored(london).runs) == 1
 
@@ -233,13 +222,7 @@ def test_soreness_without_an_area_asks_which_then_records_it(
     assert directive["slotToElicit"] == "area"
     assert directive["updatedIntent"]["name"] == "ReportSorenessIntent"
     assert speech(first).startswith("Which area is sore?")
-    second = ask(
-        client,
-        "ReportSorenessIntent",
-        answer(directive, area=resolved_slot("area", "calves", "calves")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, area=resolved_slot("area", "calves", "calves"))
     assert not second["response"].get("directives")
     assert speech(second).startswith("Sorry your calves are hurting.")
     assert stored(london).soreness is not None
@@ -260,13 +243,7 @@ def test_a_soreness_rating_alone_needs_no_area(client: FlaskClient) -> None:
 def test_a_rating_out_of_range_is_asked_again(client: FlaskClient) -> None:
     first = ask(client, "ReportSorenessIntent", {"level": number("level", "12")})
     assert elicited(first)["slotToElicit"] == "level"
-    second = ask(
-        client,
-        "ReportSorenessIntent",
-        answer(elicited(first), level=number("level", "8")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, level=number("level", "8"))
     assert not second["response"].get("directives")
     assert "rest" in speech(second).lower()
 
@@ -323,13 +300,7 @@ def test_heat_for_no_usable_time_asks_how_many_minutes(
     assert directive["slotToElicit"] == "minutes"
     assert directive["updatedIntent"]["name"] == "HeatOnIntent"
     assert speech(first).startswith("How many minutes?")
-    second = ask(
-        home_client,
-        "HeatOnIntent",
-        answer(directive, minutes=number("minutes", "15")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(home_client, first, minutes=number("minutes", "15"))
     assert not second["response"].get("directives")
     assert speech(second) == "Turn on the heating pad for 15 minutes? It switches off by itself."
     assert second["sessionAttributes"]["action"] == {
@@ -477,13 +448,7 @@ def test_an_unknown_topic_asks_which_then_answers_it(client: FlaskClient) -> Non
     directive = elicited(first)
     assert directive["slotToElicit"] == "topic"
     assert speech(first).startswith("I don't have advice about yoga.")
-    second = ask(
-        client,
-        "RecoveryTopicIntent",
-        answer(directive, topic=resolved_slot("topic", "sleep", "sleep")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(client, first, topic=resolved_slot("topic", "sleep", "sleep"))
     assert not second["response"].get("directives")
     assert "sleep" in speech(second).lower()
 
@@ -493,12 +458,6 @@ def test_a_bath_too_hot_asks_for_a_temperature_then_confirms(home_client: FlaskC
     directive = elicited(first)
     assert directive["slotToElicit"] == "temperature"
     assert speech(first).startswith("I won't do that:")
-    second = ask(
-        home_client,
-        "DrawBathIntent",
-        answer(directive, temperature=number("temperature", "38")),
-        state="IN_PROGRESS",
-        after=first,
-    )
+    second = reply_to(home_client, first, temperature=number("temperature", "38"))
     assert speech(second) == "Run a bath at 38 degrees?"
     assert second["sessionAttributes"]["action"]["verb"] == "bath/fill"
