@@ -225,13 +225,18 @@ def test_bridge_offline(home: VoiceHome) -> None:
     assert "your home bridge is offline" in runner.say("is my bath ready")
 
 
-def test_quiet_hours_need_an_explicit_second_yes(make_voice_home: Any) -> None:
+def _quiet_now(make_voice_home: Any) -> Any:
+    """A voice home whose quiet hours are on now, whatever the wall clock's hour."""
     now = datetime.now(UTC)
     window = {
         "start": (now - timedelta(hours=1)).strftime("%H:%M"),
         "end": (now + timedelta(hours=2)).strftime("%H:%M"),
     }
-    home = make_voice_home(safety={"heat": {"quiet_hours": window}})
+    return make_voice_home(safety={"heat": {"quiet_hours": window}})
+
+
+def test_quiet_hours_need_an_explicit_second_yes(make_voice_home: Any) -> None:
+    home = _quiet_now(make_voice_home)
     runner = home.runner()
     runner.say("turn on the heating pad for ten minutes")
     warning = runner.say("yes")
@@ -243,12 +248,7 @@ def test_quiet_hours_need_an_explicit_second_yes(make_voice_home: Any) -> None:
 
 
 def test_no_at_quiet_hours_leaves_the_pad_off(make_voice_home: Any) -> None:
-    now = datetime.now(UTC)
-    window = {
-        "start": (now - timedelta(hours=1)).strftime("%H:%M"),
-        "end": (now + timedelta(hours=2)).strftime("%H:%M"),
-    }
-    home = make_voice_home(safety={"heat": {"quiet_hours": window}})
+    home = _quiet_now(make_voice_home)
     runner = home.runner()
     runner.say("turn on the heating pad for ten minutes")
     assert "do you want it on anyway?" in runner.say("yes")
