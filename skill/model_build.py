@@ -47,6 +47,8 @@ MAX_MODEL_BYTES = 1_500_000
 # Alexa takes letters, spaces, apostrophes and periods (for spoken initials) in samples, and no
 # digits: "8 out of 10" is for the console; Alexa hears "eight out of ten".
 SAMPLE_TEXT = re.compile(r"^[a-z' .]*$")
+# An apostrophe belongs inside a word ("what's"); after a slot ("{area} 's") Alexa has no word.
+LOOSE_APOSTROPHE = re.compile(r"(?:^|\s)'|'(?:\s|$)")
 SLOT = re.compile(r"\{(\w+)\}")
 # Two slots with only spaces between them: Alexa's simulator (virtual-alexa 0.7.8) cannot split
 # them (each slot is a greedy wildcard), so such samples are left out; the grammar avoids them.
@@ -144,7 +146,7 @@ def samples_of(
                 report.drop("two slots side by side")
             elif not SLOT.sub("", sample).strip() and not (bare_slot and len(used) == 1):
                 report.drop("no words besides slots")
-            elif not SAMPLE_TEXT.match(SLOT.sub("", sample)):
+            elif not SAMPLE_TEXT.match(SLOT.sub("", sample)) or LOOSE_APOSTROPHE.search(sample):
                 report.drop("digits or symbols (Alexa takes words only)")
             elif len(sample) > MAX_SAMPLE_CHARS:
                 report.drop(f"longer than {MAX_SAMPLE_CHARS} characters")

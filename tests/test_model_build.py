@@ -163,3 +163,15 @@ def test_models_stay_inside_alexas_limits(locale: str) -> None:
             assert len(sample) <= MAX_SAMPLE_CHARS
             assert not re.search(r"\}\s*\{", sample), f"{sample!r}: two slots side by side"
             assert re.fullmatch(r"[a-z' .]+", re.sub(r"\{\w+\}", "x", sample)), sample
+
+
+def test_an_apostrophe_with_no_word_is_left_out(small_grammar: Path) -> None:
+    grammar = dict(SMALL)
+    grammar["intents"] = {
+        **SMALL["intents"],  # type: ignore[dict-item]
+        "ClearInjuryIntent": {"data": [{"sentences": ["my {when}'s fine", "i'm fine"]}]},
+    }
+    (small_grammar / "en.yaml").write_text(yaml.safe_dump(grammar))
+    model, report = build_model("en-US", small_grammar)
+    assert _intent(model, "ClearInjuryIntent")["samples"] == ["i'm fine"]
+    assert report.dropped["digits or symbols (Alexa takes words only)"] == 2

@@ -27,10 +27,10 @@ GOAL_PER_INTENT = 0.90
 # Where we stand while issue #11 is open: the share of the corpus understood fully right on each
 # path may not fall below what was last measured (rounded down), so no change loses ground.
 FLOORS = {
-    ("console", "en-US"): 0.76,
-    ("console", "en-GB"): 0.72,
-    ("virtual-alexa", "en-US"): 0.41,
-    ("virtual-alexa", "en-GB"): 0.41,
+    ("console", "en-US"): 0.78,
+    ("console", "en-GB"): 0.75,
+    ("virtual-alexa", "en-US"): 0.43,
+    ("virtual-alexa", "en-GB"): 0.43,
 }
 LOCALES = ("en-US", "en-GB")
 
