@@ -33,6 +33,7 @@ from routines.routine import Routine, RoutineError, builtin_routines, load_routi
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 HOME_ID = re.compile(r"^[a-z0-9_-]+$")
+DISCOVERY_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 BRIDGE_KEYS = frozenset(
     {
         "home",
@@ -160,11 +161,25 @@ class BridgeConfig:
     timezone: ZoneInfo | None = None
     homeassistant: bool = True
     discovery_prefix: str = "homeassistant"
+    # "device": one discovery message for the whole bridge (Home Assistant 2024.11+);
+    # "entity": one per entity, for older Home Assistant.
+    discovery_mode: str = "device"
     routines: Mapping[str, Routine] = field(default_factory=builtin_routines)
 
     def __post_init__(self) -> None:
         if not HOME_ID.match(self.home):
             raise ConfigError(f"home: {self.home!r} must match [a-z0-9_-]+")
+        if not DISCOVERY_PREFIX.match(self.discovery_prefix):
+            # Wildcards, empty levels or a leading slash: nothing could ever be published there.
+            raise ConfigError(
+                f"homeassistant.discovery_prefix: {self.discovery_prefix!r} cannot be published "
+                "to (use topic levels of letters, digits, '_' or '-', such as 'homeassistant')"
+            )
+        if self.discovery_mode not in ("device", "entity"):
+            raise ConfigError(
+                f"homeassistant.discovery: {self.discovery_mode!r} must be 'device' "
+                "(Home Assistant 2024.11+) or 'entity' (older)"
+            )
         roles = [device.role for device in self.devices]
         for role in set(roles):
             if roles.count(role) > 1:
@@ -220,7 +235,7 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     if "home" not in top:
         raise ConfigError("home: is required (an id such as 'flat_3b')")
     ha = _mapping(top.get("homeassistant") or {}, "homeassistant")
-    _known(ha, "homeassistant.", {"enabled", "discovery_prefix"})
+    _known(ha, "homeassistant.", {"enabled", "discovery_prefix", "discovery"})
     raw_database = top.get("timer_database")
     database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
     return BridgeConfig(
@@ -230,8 +245,9 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
         safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
         timezone=parse_timezone(top.get("timezone")),
-        homeassistant=bool(ha.get("enabled", True)),
+        homeassistant=_flag(ha.get("enabled", True), "homeassistant.enabled"),
         discovery_prefix=str(ha.get("discovery_prefix", "homeassistant")),
+        discovery_mode=str(ha.get("discovery", "device")),
         routines=_routines(top.get("routines_dir"), base),
     )
 
@@ -435,6 +451,13 @@ def _known(section: Mapping[str, Any], prefix: str, allowed: set[str]) -> None:
     if unknown:
         expected = ", ".join(sorted(allowed))
         raise ConfigError(f"{prefix}{sorted(unknown)[0]}: unknown key (expected one of {expected})")
+
+
+def _flag(value: Any, key: str) -> bool:
+    # YAML's own true/false only: "false" in quotes must not switch something on.
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: must be true or false, got {value!r}")
+    return value
 
 
 def _int(value: Any, key: str) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mqtt_bridge.adapters import HermesSpeaker, Observation, Speaker, Switch, TopicSpeaker
 from mqtt_bridge.config import BridgeConfig, Role
-from mqtt_bridge.discovery import discovery_messages
+from mqtt_bridge.discovery import PUBLISHED_KEY, Published, discovery_messages
 from mqtt_bridge.errors import (
     BridgeError,
     DeviceError,
@@ -64,7 +64,6 @@ LATE_IS_SAFE = frozenset({"heat/stop", "bath/stop", "routine/stop", "routine/pau
 ANSWERED_KEEP = 500
 MAX_ANNOUNCEMENT = 1000
 EPSOM = {"grams": 500, "cups": 2}
-HA_STATUS = "homeassistant/status"
 KIND_ROLES = {HEAT: Role.HEATING_PAD, BATH: Role.BATH_VALVE}
 ROLE_KINDS = {role: kind for kind, role in KIND_ROLES.items()}
 ROUTINE_KEY = "routine"
@@ -200,7 +199,7 @@ class BridgeCore:
             self.topics.requests,
             self.topics.ha_command("#"),
             self.topics.health("+"),
-            HA_STATUS,
+            self._ha_status,
         ]
         for device in self.config.devices:
             topics += device.adapter.subscriptions()
@@ -257,7 +256,7 @@ class BridgeCore:
         """(Re)assert everything after (re)connecting: availability, discovery, states."""
         self._out = [Message(self.topics.availability, "online", retain=True)]
         if self.config.homeassistant:
-            self._out += discovery_messages(self.config, self.topics)
+            self._discover()
         for device in self.config.devices:
             query = getattr(device.adapter, "query", None)
             if query is not None:
@@ -267,6 +266,23 @@ class BridgeCore:
                 self._switch_off(role)
         self._publish_state(now)
         return self._flush()
+
+    @property
+    def _ha_status(self) -> str:
+        # Home Assistant's birth message lives under its discovery prefix.
+        return f"{self.config.discovery_prefix}/status"
+
+    def _discover(self) -> None:
+        """Publish discovery, first removing what the config no longer has."""
+        try:
+            previous = Published.from_json(self.store.get_json(PUBLISHED_KEY))
+        except StoreError as exc:
+            log.error("%s; cannot tell which Home Assistant entities to clear", exc)
+            previous = None
+        messages, published = discovery_messages(self.config, self.topics, previous)
+        self._out += messages
+        if published != previous:
+            self._record(self.store.put_json, PUBLISHED_KEY, published.to_json())
 
     def shutdown(self, now: datetime) -> list[Message]:
         """Turn heat and water off before the bridge goes away; deadlines become 'now'."""
@@ -307,9 +323,9 @@ class BridgeCore:
                 self._health_changed(now)
         elif topic.startswith(self.topics.ha_command("")):
             self._ha_command(topic[len(self.topics.ha_command("")) :], text(payload), now)
-        elif topic == HA_STATUS:
+        elif topic == self._ha_status:
             if text(payload) == "online" and self.config.homeassistant:
-                self._out += discovery_messages(self.config, self.topics)
+                self._discover()
                 self._publish_state(now)
         else:
             self._device_message(topic, payload, now)

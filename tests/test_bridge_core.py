@@ -420,39 +420,6 @@ def test_missing_device_is_not_configured(tmp_path: Path) -> None:
 # --- Home Assistant ------------------------------------------------------------------------
 
 
-def test_discovery_describes_one_device_with_its_entities(home: CoreHarness) -> None:
-    configs = {m.topic: json.loads(m.payload) for m in home.to("homeassistant/")}
-    node = "recovery_coach_test_home"
-    assert set(configs) == {
-        f"homeassistant/switch/{node}/heating_pad/config",
-        f"homeassistant/sensor/{node}/heat_remaining/config",
-        f"homeassistant/valve/{node}/bath_valve/config",
-        f"homeassistant/sensor/{node}/bath_remaining/config",
-        f"homeassistant/sensor/{node}/bath_status/config",
-        f"homeassistant/button/{node}/stop_everything/config",
-        f"homeassistant/select/{node}/routine/config",
-        f"homeassistant/sensor/{node}/routine_step/config",
-    }
-    select = configs[f"homeassistant/select/{node}/routine/config"]
-    assert select["options"] == ["none", "cool_down", "long_run_recovery", "sore_calves"]
-    assert all(m.retain for m in home.to("homeassistant/"))
-    for config in configs.values():
-        assert config["device"]["identifiers"] == [node]
-        assert config["availability_topic"] == "recovery/test_home/availability"
-        assert config["unique_id"].startswith(node)
-    sensor = configs[f"homeassistant/sensor/{node}/heat_remaining/config"]
-    assert sensor["expire_after"] == 75
-
-
-def test_discovery_is_sent_again_when_home_assistant_comes_online(home: CoreHarness) -> None:
-    home.clear()
-    home.raw("homeassistant/status", "online")
-    assert len(home.to("homeassistant/")) == 8
-    home.clear()
-    home.raw("homeassistant/status", "offline")
-    assert home.to("homeassistant/") == []
-
-
 def test_home_assistant_switch_and_button_drive_the_bridge(home: CoreHarness) -> None:
     home.clear()
     home.raw("recovery/test_home/ha/heat/set", "ON")
