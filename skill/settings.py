@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mqtt_bridge.config import (
     BRIDGE_KEYS,
@@ -21,6 +21,7 @@ from mqtt_bridge.config import (
 )
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import SafetyLimits
+from mqtt_bridge.yaml_source import YamlSource, load_yaml
 from skill.errors import SettingsError
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
@@ -28,19 +29,10 @@ ENV_SKILL_ID = "RECOVERY_COACH_SKILL_ID"
 ENV_DATABASE = "RECOVERY_COACH_DATABASE"
 ENV_DYNAMODB_TABLE = "RECOVERY_COACH_DYNAMODB_TABLE"
 
-KNOWN_KEYS = {
-    "skill_id",
-    "database",
-    "certificate_timeout_s",
-    "server",
-    "user_homes",
-    "home_timeout_s",
-}
 # Alexa allows about 8 s per answer; waiting for the home must leave room for the rest.
 MAX_HOME_TIMEOUT_S = 6.0
 # The home bridge's settings may share the file (one RECOVERY_COACH_CONFIG for the product).
 SHARED_KEYS = BRIDGE_KEYS
-KNOWN_SERVER_KEYS = {"host", "port"}
 
 
 def default_database() -> Path:
@@ -100,8 +92,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     if path is None and env.get(ENV_CONFIG):
         path = Path(env[ENV_CONFIG])
-    document = _read_yaml(path) if path is not None else {}
-    settings = _from_document(document, path, env)
+    source = _read_yaml(path) if path is not None else YamlSource({})
+    settings = _from_document(source, env)
     overrides: dict[str, Any] = {}
     if env.get(ENV_SKILL_ID):
         overrides["skill_ids"] = _skill_ids(env[ENV_SKILL_ID].split(","), ENV_SKILL_ID)
@@ -112,23 +104,42 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     return settings.with_overrides(**overrides)
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
+def _read_yaml(path: Path) -> YamlSource:
     try:
-        document = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
-    if document is None:
-        return {}
-    if not isinstance(document, Mapping):
+        source = load_yaml(path)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+    if source.document is None:
+        return YamlSource({}, path)
+    if not isinstance(source.document, Mapping):
         raise SettingsError(f"{path}: the top level must be a mapping of keys")
-    return document
+    return source
+
+
+class _Server(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+
+class _SkillFile(BaseModel):
+    """The skill's own keys, strictly typed: a quoted number or a boolean is an error."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    skill_id: str | list[str] | None = None
+    database: str | None = None
+    certificate_timeout_s: float | None = None
+    server: _Server = Field(default_factory=_Server)
+    user_homes: dict[str, str] = Field(default_factory=dict)
+    home_timeout_s: float | None = None
 
 
 def _home_fields(
     document: Mapping[str, Any], env: Mapping[str, str], path: Path | None
 ) -> dict[str, Any]:
+    # The bridge's sections share the file; the bridge's own parser checks them.
     fields: dict[str, Any] = {}
     try:
         if "home" in document:
@@ -142,56 +153,40 @@ def _home_fields(
             fields["timezone"] = parse_timezone(document["timezone"])
     except ConfigError as exc:
         raise SettingsError(str(exc)) from None
-    users = document.get("user_homes") or {}
-    if not isinstance(users, Mapping):
-        raise SettingsError("user_homes: must map Alexa user ids to home ids")
-    fields["user_homes"] = {str(user): str(home) for user, home in users.items()}
-    if "home_timeout_s" in document:
-        value = document["home_timeout_s"]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SettingsError("home_timeout_s: must be a number of seconds")
-        fields["home_timeout_s"] = float(value)
     return fields
 
 
-def _from_document(
-    document: Mapping[str, Any], path: Path | None, env: Mapping[str, str]
-) -> Settings:
+def _from_document(source: YamlSource, env: Mapping[str, str]) -> Settings:
+    document: Mapping[str, Any] = source.document
+    path = source.path
     where = f"{path}: " if path else ""
-    unknown = set(document) - KNOWN_KEYS - SHARED_KEYS
-    if unknown:
-        raise SettingsError(f"{where}unknown key(s): {', '.join(sorted(unknown))}")
-    server = document.get("server") or {}
-    if not isinstance(server, Mapping) or set(server) - KNOWN_SERVER_KEYS:
-        raise SettingsError(f"{where}server: takes only 'host' and 'port'")
-    fields: dict[str, Any] = {}
+    own = {key: value for key, value in document.items() if key not in SHARED_KEYS}
     try:
-        if "skill_id" in document:
-            raw = document["skill_id"]
-            fields["skill_ids"] = _skill_ids([raw] if isinstance(raw, str) else raw, "skill_id")
-        if "database" in document:
-            fields["database"] = Path(str(document["database"])).expanduser()
-        if "certificate_timeout_s" in document:
-            fields["certificate_timeout_s"] = float(document["certificate_timeout_s"])
-        if "host" in server:
-            fields["host"] = str(server["host"])
-        if "port" in server:
-            fields["port"] = _integer(server["port"], "server.port")
-        fields.update(_home_fields(document, env, path))
+        parsed = _SkillFile.model_validate(own)
+    except ValidationError as exc:
+        raise SettingsError(source.errors(exc)) from None
+    fields: dict[str, Any] = {
+        "host": parsed.server.host,
+        "port": parsed.server.port,
+        "user_homes": parsed.user_homes,
+    }
+    if parsed.skill_id is not None:
+        raw = parsed.skill_id
+        fields["skill_ids"] = _skill_ids([raw] if isinstance(raw, str) else raw, "skill_id")
+    if parsed.database is not None:
+        fields["database"] = Path(parsed.database).expanduser()
+    if parsed.certificate_timeout_s is not None:
+        fields["certificate_timeout_s"] = parsed.certificate_timeout_s
+    if parsed.home_timeout_s is not None:
+        fields["home_timeout_s"] = parsed.home_timeout_s
+    fields.update(_home_fields(document, env, path))
+    try:
         return Settings(**fields)
     except SettingsError as exc:
         raise SettingsError(f"{where}{exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{where}{exc}") from exc
 
 
 def _skill_ids(values: Any, key: str) -> frozenset[str]:
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
         raise SettingsError(f"{key}: must be a skill ID or a list of them")
     return frozenset(value.strip() for value in values if value.strip())
-
-
-def _integer(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"{key}: must be a whole number, got {value!r}")
-    return value

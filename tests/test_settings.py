@@ -49,12 +49,12 @@ def test_config_path_can_come_from_the_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("skil_id: x\n", "unknown key(s): skil_id"),
-        ("skill_id: 42\n", "skill_id: must be a skill ID"),
+        ("skil_id: x\n", "config.yaml:1: skil_id: unknown key"),
+        ("skill_id: 42\n", "config.yaml:1: skill_id"),
         ("skill_id: not-a-skill\n", "skill_id: 'not-a-skill' does not look like"),
-        ("server: {port: http}\n", "server.port: must be a whole number"),
+        ("server: {port: http}\n", "server.port: Input should be a valid integer"),
         ("server: {port: 70000}\n", "server.port: 70000 is not a TCP port"),
-        ("server: {hots: x}\n", "server: takes only"),
+        ("server: {hots: x}\n", "server.hots: unknown key"),
         ("certificate_timeout_s: 100\n", "certificate_timeout_s"),
         ("- a list\n", "top level must be a mapping"),
         ("key: [unclosed\n", "not valid YAML"),
@@ -75,3 +75,28 @@ def test_verification_without_a_skill_id_is_refused() -> None:
         Settings().require_secure()
     Settings(verify_requests=False).require_secure()
     Settings(skill_ids=frozenset({SKILL})).require_secure()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Once read as 1.0 seconds: a boolean is not a number of seconds.
+        ("certificate_timeout_s: true\n", "config.yaml:1: certificate_timeout_s: "),
+        ("home_timeout_s: 'slow'\n", "config.yaml:1: home_timeout_s: "),
+        (
+            f"skill_id: {SKILL}\nserver:\n  host: 0.0.0.0\n  port: '80'\n",
+            "config.yaml:4: server.port: ",
+        ),
+        (
+            "user_homes:\n  amzn1.ask.account.A: 7\n",
+            "config.yaml:2: user_homes.amzn1.ask.account.A: ",
+        ),
+        ("database: [a, b]\n", "config.yaml:1: database: "),
+    ],
+)
+def test_strict_errors_give_the_line_and_the_key_path(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(write(tmp_path, text), env={})
+    assert message in str(caught.value)
