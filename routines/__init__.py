@@ -1,4 +1,4 @@
-"""Recovery Coach domain core: guidance knowledge, rules and (later) routines; no I/O."""
+"""Recovery Coach domain core: guidance knowledge and rules, stretches, routines; no I/O."""
 
 from routines.context import BodyArea, PainFlag, RunContext, RunType
 from routines.errors import InvalidContextError, KnowledgeError, RoutinesError
