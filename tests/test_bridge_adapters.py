@@ -64,6 +64,20 @@ def test_tasmota_single_relay() -> None:
     assert plug.query()[0].payload == ""
 
 
+@pytest.mark.parametrize("relay", [None, 1])
+def test_tasmota_relay_one_answers_as_power_or_power1(relay: int | None) -> None:
+    # SetOption26 1 makes a one-relay plug say POWER1 in every reply; 0 (the default) says POWER.
+    plug = TasmotaSwitch("heatpad", relay=relay)
+    assert {"stat/heatpad/POWER", "stat/heatpad/POWER1"} <= set(plug.subscriptions())
+    for name in ("POWER", "POWER1"):
+        on = Observation(on=True, online=True)
+        assert plug.parse(f"stat/heatpad/{name}", b"ON") == on
+        assert plug.parse("stat/heatpad/RESULT", f'{{"{name}":"ON"}}'.encode()) == on
+        assert plug.parse("tele/heatpad/STATE", f'{{"{name}":"OFF"}}'.encode()) == Observation(
+            on=False, online=True
+        )
+
+
 def test_tasmota_multi_relay_uses_numbered_power() -> None:
     strip = TasmotaSwitch("strip", relay=2)
     assert "stat/strip/POWER2" in strip.subscriptions()

@@ -50,10 +50,16 @@ class TasmotaSwitch:
     def power(self) -> str:
         return f"POWER{self.relay}" if self.relay else "POWER"
 
+    @property
+    def power_names(self) -> tuple[str, ...]:
+        """The names the relay answers to: relay 1 is POWER, or POWER1 with SetOption26 1."""
+        return ("POWER", "POWER1") if self.relay in (None, 1) else (self.power,)
+
     def subscriptions(self) -> list[str]:
         """Watch results, power state, telemetry and the LWT."""
         t = self.topic
-        return [f"stat/{t}/RESULT", f"stat/{t}/{self.power}", f"tele/{t}/STATE", f"tele/{t}/LWT"]
+        powers = [f"stat/{t}/{name}" for name in self.power_names]
+        return [f"stat/{t}/RESULT", *powers, f"tele/{t}/STATE", f"tele/{t}/LWT"]
 
     def turn_on(self, auto_off_s: int) -> list[Message]:
         """Set PulseTime first, then switch on: a Power ON (re)starts the pulse."""
@@ -82,14 +88,13 @@ class TasmotaSwitch:
         if kind == "LWT":
             online = LWT.get(text(payload).lower())
             return Observation(online=online) if online is not None else None
-        if kind == self.power:
+        if kind in self.power_names:
             on = word_to_bool(text(payload))
             return Observation(on=on, online=True) if on is not None else None
         document = parse_json(payload)
         if not isinstance(document, dict):
             unusable(topic, payload, "is not a JSON object")
             return None
-        # Single-relay devices answer with POWER even when addressed as POWER1.
-        value = document.get(self.power, document.get("POWER") if self.relay == 1 else None)
+        value = next((document[n] for n in self.power_names if n in document), None)
         on = word_to_bool(value) if value is not None else None
         return Observation(on=on, online=True) if on is not None else None
