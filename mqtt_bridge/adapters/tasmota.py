@@ -39,6 +39,8 @@ class TasmotaSwitch:
     topic: str
     relay: int | None = None
     auto_off: bool = True
+    #: PulseTime answers on its own: the bridge waits for that answer as well as for ON.
+    confirms_auto_off: bool = True
 
     def __post_init__(self) -> None:
         if not TOPIC.match(self.topic):
@@ -62,20 +64,20 @@ class TasmotaSwitch:
         return [f"stat/{t}/RESULT", *powers, f"tele/{t}/STATE", f"tele/{t}/LWT"]
 
     def turn_on(self, auto_off_s: int) -> list[Message]:
-        """Set PulseTime first, then switch on: a Power ON (re)starts the pulse."""
-        index = self.relay or 1
-        return [
-            Message(f"cmnd/{self.topic}/PulseTime{index}", str(pulse_time(auto_off_s))),
-            Message(f"cmnd/{self.topic}/{self.power}", "ON"),
-        ]
+        """Set PulseTime, then switch on (a Power ON (re)starts the pulse), in one Backlog0."""
+        n = self.relay or 1
+        return [self._backlog(f"PulseTime{n} {pulse_time(auto_off_s)}; Power{n} ON")]
 
     def turn_off(self) -> list[Message]:
         """Switch off, then clear PulseTime so manual use of the plug is not cut short."""
-        index = self.relay or 1
-        return [
-            Message(f"cmnd/{self.topic}/{self.power}", "OFF"),
-            Message(f"cmnd/{self.topic}/PulseTime{index}", "0"),
-        ]
+        n = self.relay or 1
+        return [self._backlog(f"Power{n} OFF; PulseTime{n} 0")]
+
+    def _backlog(self, commands: str) -> Message:
+        # MQTT keeps order only within one topic: one Backlog0 runs its commands in this order,
+        # and every switching command shares that topic, so a stop's PulseTime 0 can't overtake
+        # the next start. Backlog0 runs them without Backlog's 200 ms gaps (SetOption34).
+        return Message(f"cmnd/{self.topic}/Backlog0", commands)
 
     def query(self) -> list[Message]:
         """An empty POWER command asks for the state."""
@@ -97,4 +99,15 @@ class TasmotaSwitch:
             return None
         value = next((document[n] for n in self.power_names if n in document), None)
         on = word_to_bool(value) if value is not None else None
-        return Observation(on=on, online=True) if on is not None else None
+        auto_off_s = self._pulse_reply(document)
+        if on is None and auto_off_s is None:
+            return None
+        return Observation(on=on, online=True, auto_off_s=auto_off_s)
+
+    def _pulse_reply(self, document: dict[str, object]) -> float | None:
+        """Read `{"PulseTime1":{"Set":1300,"Remaining":1300}}` as the auto-off it now holds."""
+        reply = document.get(f"PulseTime{self.relay or 1}")
+        setting = reply.get("Set") if isinstance(reply, dict) else None
+        if isinstance(setting, bool) or not isinstance(setting, int) or setting < 0:
+            return None
+        return pulse_seconds(setting)
