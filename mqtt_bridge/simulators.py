@@ -534,7 +534,9 @@ class SimulatedHome:
             adapter = device.adapter
             simulator: SimulatedDevice | None = None
             if isinstance(adapter, TasmotaSwitch):
-                simulator = TasmotaPlug(adapter.topic, host, port, **kw)
+                simulator = TasmotaPlug(
+                    adapter.topic, host, port, full_topic=adapter.full_topic, **kw
+                )
             elif isinstance(adapter, ShellySwitch):
                 simulator = ShellyGen2Switch(adapter.device_id, host, port, adapter.switch_id, **kw)
             elif isinstance(adapter, Zigbee2MqttDevice) and device.role in (

@@ -213,3 +213,32 @@ def test_speakers() -> None:
 def test_bad_adapter_settings_are_refused(build: object) -> None:
     with pytest.raises(ConfigError):
         build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("full_topic", "cmnd", "stat", "tele"),
+    [
+        ("%prefix%/%topic%/", "cmnd/pad/Backlog0", "stat/pad/RESULT", "tele/pad/LWT"),
+        ("home/%topic%/%prefix%/", "home/pad/cmnd/Backlog0", "home/pad/stat/RESULT", None),
+        ("%prefix%/flat/%topic%", "cmnd/flat/pad/Backlog0", "stat/flat/pad/RESULT", None),
+        # Without %prefix% the firmware adds it to commands only; replies carry none.
+        ("house/%topic%/", "house/pad/cmnd/Backlog0", "house/pad/RESULT", "house/pad/LWT"),
+    ],
+)
+def test_tasmota_full_topic(full_topic: str, cmnd: str, stat: str, tele: str | None) -> None:
+    plug = TasmotaSwitch("pad", full_topic=full_topic)
+    assert plug.turn_on(60)[0].topic == cmnd
+    assert stat in plug.subscriptions()
+    assert plug.parse(stat, b'{"POWER":"ON"}') == Observation(on=True, online=True)
+    if tele is not None:
+        assert tele in plug.subscriptions()
+        assert plug.parse(tele, b"Offline") == Observation(online=False)
+
+
+@pytest.mark.parametrize(
+    "full_topic",
+    ["%prefix%/plug/", "%prefix%/%topic%/#", "a b/%topic%", "%prefix%/%hostname%/%topic%", ""],
+)
+def test_tasmota_full_topic_is_checked(full_topic: str) -> None:
+    with pytest.raises(ConfigError, match=r"adapter\.full_topic"):
+        TasmotaSwitch("pad", full_topic=full_topic)

@@ -14,6 +14,9 @@ TOPIC = re.compile(r"^[^/#+\s]+$")
 PULSE_TENTHS_MAX = 111
 PULSE_MAX = 64900
 LWT = {"online": True, "offline": False}
+DEFAULT_FULL_TOPIC = "%prefix%/%topic%/"
+FULL_TOPIC = re.compile(r"^[^#+\s]{1,100}$")
+FULL_TOPIC_MAX = 100  # the firmware's own limit
 
 
 def pulse_time(seconds: float) -> int:
@@ -34,10 +37,11 @@ def pulse_seconds(value: int) -> float:
 
 @dataclass(frozen=True)
 class TasmotaSwitch:
-    """A Tasmota relay: `cmnd/<topic>/POWER<n>`, replies on `stat/<topic>/…`."""
+    """A Tasmota relay: `cmnd/<topic>/…`, replies on `stat/<topic>/…`, or as its FullTopic says."""
 
     topic: str
     relay: int | None = None
+    full_topic: str = DEFAULT_FULL_TOPIC
     auto_off: bool = True
     #: PulseTime answers on its own: the bridge waits for that answer as well as for ON.
     confirms_auto_off: bool = True
@@ -47,6 +51,22 @@ class TasmotaSwitch:
             raise ConfigError(f"adapter.topic: {self.topic!r} is not a Tasmota topic")
         if self.relay is not None and not 1 <= self.relay <= 32:
             raise ConfigError("adapter.relay: must be 1 to 32")
+        tokens = set(re.findall(r"%[^%/]*%", self.full_topic)) - {"%prefix%", "%topic%"}
+        if not FULL_TOPIC.match(self.full_topic) or "%topic%" not in self.full_topic or tokens:
+            raise ConfigError(
+                f"adapter.full_topic: {self.full_topic!r} must hold %topic% (and may hold "
+                f"%prefix%), at most {FULL_TOPIC_MAX} characters, no + # or spaces; write "
+                "%hostname% or %id% out as the device resolves them"
+            )
+
+    def _topic(self, prefix: str, command: str) -> str:
+        """Build a topic from the FullTopic as the firmware does (its GetTopic_P)."""
+        template = self.full_topic
+        if prefix == "cmnd" and "%prefix%" not in template:
+            template += "/%prefix%"  # the firmware adds it so commands never loop
+        built = template.replace("%prefix%", prefix).replace("%topic%", self.topic)
+        built = built.replace("//", "/")
+        return built + command if built.endswith("/") else f"{built}/{command}"
 
     @property
     def power(self) -> str:
@@ -59,9 +79,10 @@ class TasmotaSwitch:
 
     def subscriptions(self) -> list[str]:
         """Watch results, power state, telemetry and the LWT."""
-        t = self.topic
-        powers = [f"stat/{t}/{name}" for name in self.power_names]
-        return [f"stat/{t}/RESULT", *powers, f"tele/{t}/STATE", f"tele/{t}/LWT"]
+        stat = [self._topic("stat", name) for name in ("RESULT", *self.power_names)]
+        return list(
+            dict.fromkeys([*stat, self._topic("tele", "STATE"), self._topic("tele", "LWT")])
+        )
 
     def turn_on(self, auto_off_s: int) -> list[Message]:
         """Set PulseTime, then switch on (a Power ON (re)starts the pulse), in one Backlog0."""
@@ -77,11 +98,11 @@ class TasmotaSwitch:
         # MQTT keeps order only within one topic: one Backlog0 runs its commands in this order,
         # and every switching command shares that topic, so a stop's PulseTime 0 can't overtake
         # the next start. Backlog0 runs them without Backlog's 200 ms gaps (SetOption34).
-        return Message(f"cmnd/{self.topic}/Backlog0", commands)
+        return Message(self._topic("cmnd", "Backlog0"), commands)
 
     def query(self) -> list[Message]:
         """An empty POWER command asks for the state."""
-        return [Message(f"cmnd/{self.topic}/{self.power}", "")]
+        return [Message(self._topic("cmnd", self.power), "")]
 
     @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
