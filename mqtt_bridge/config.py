@@ -26,6 +26,7 @@ from mqtt_bridge.adapters import (
     Zigbee2MqttDevice,
 )
 from mqtt_bridge.adapters.base import Adapter
+from mqtt_bridge.adapters.tasmota import DEFAULT_FULL_TOPIC
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
@@ -306,8 +307,12 @@ def parse_broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:
 ADAPTERS: dict[str, tuple[frozenset[Role], Callable[[Mapping[str, Any]], Any], set[str]]] = {
     "tasmota": (
         SWITCH_ROLES,
-        lambda a: TasmotaSwitch(str(a["topic"]), _opt_int(a.get("relay"), "adapter.relay")),
-        {"topic", "relay"},
+        lambda a: TasmotaSwitch(
+            str(a["topic"]),
+            _opt_int(a.get("relay"), "adapter.relay"),
+            str(a.get("full_topic", DEFAULT_FULL_TOPIC)),
+        ),
+        {"topic", "relay", "full_topic"},
     ),
     "shelly": (
         SWITCH_ROLES,

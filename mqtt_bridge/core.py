@@ -112,6 +112,15 @@ class Pending:
     transaction: str | None
     on_confirmed: Callable[[datetime], dict[str, Any]]
     on_timeout: Callable[[datetime], None] = lambda now: None
+    # For a device that answers its auto-off on its own (Tasmota's PulseTime): the seconds asked
+    # for. ON is confirmed only once that answer came too, and ON alone is remembered meanwhile.
+    auto_off_s: float | None = None
+    auto_off_set: bool = False
+    on_seen: bool = False
+
+    @property
+    def waits_for_auto_off(self) -> bool:
+        return self.auto_off_s is not None and not self.auto_off_set
 
 
 @dataclass
@@ -353,12 +362,14 @@ class BridgeCore:
             self._pending.remove(pending)
             self._finish(pending.transaction)
             pending.on_timeout(now)
-            failure = DeviceError(
-                TIMEOUT,
-                f"{ROLE_NAMES[pending.role]} did not answer"
-                if pending.want_on
-                else f"{ROLE_NAMES[pending.role]} did not confirm it is off",
-            )
+            name = ROLE_NAMES[pending.role]
+            if pending.want_on and pending.on_seen:
+                why = f"{name} switched on but did not confirm its own auto-off timer"
+                failure = DeviceError(TIMEOUT, f"{why}, so I've switched it off")
+            elif pending.want_on:
+                failure = DeviceError(TIMEOUT, f"{name} did not answer")
+            else:
+                failure = DeviceError(TIMEOUT, f"{name} did not confirm it is off")
             self._reply_error(pending.verb, pending.transaction, failure)
 
     def next_wakeup(self) -> datetime | None:
@@ -527,7 +538,9 @@ class BridgeCore:
             self._stop_until_off(Role.HEATING_PAD, at, "failed")
             self.routines.condition("heat_done", at, ok=False)
 
-        self._expect(Role.HEATING_PAD, True, request, now, confirmed_on, failed)
+        self._expect(
+            Role.HEATING_PAD, True, request, now, confirmed_on, failed, _auto_off(switch, seconds)
+        )
 
     def _heat_stop(self, request: Request, now: datetime) -> None:
         self._stop_request(Role.HEATING_PAD, request, now, "was_on")
@@ -606,7 +619,9 @@ class BridgeCore:
             self._stop_until_off(Role.BATH_VALVE, at, "failed")
             self.routines.condition("bath_ready", at, ok=False)
 
-        self._expect(Role.BATH_VALVE, True, request, now, confirmed_open, failed)
+        self._expect(
+            Role.BATH_VALVE, True, request, now, confirmed_open, failed, _auto_off(valve, seconds)
+        )
 
     def _check_sensors_before_filling(self, target: float) -> None:
         leak = self.devices.get(Role.LEAK_SENSOR)
@@ -760,6 +775,8 @@ class BridgeCore:
         state = self.devices[role]
         before = (state.online, state.on, state.temperature_c, state.wet)
         state.update(observation)
+        if observation.auto_off_s is not None:
+            self._auto_off_reported(role, observation.auto_off_s, now)
         timer = self.timers.get(role)
         if (
             before[0] is False
@@ -792,9 +809,39 @@ class BridgeCore:
 
     def _confirm(self, role: Role, on: bool, now: datetime) -> None:
         for pending in [p for p in self._pending if p.role is role and p.want_on is on]:
+            if on and pending.waits_for_auto_off:
+                pending.on_seen = True  # not "on" for anyone until its auto-off is confirmed
+                continue
             self._pending.remove(pending)
             data = pending.on_confirmed(now)
             self._reply_ok(pending.verb, pending.transaction, data)
+
+    def _auto_off_reported(self, role: Role, seconds: float, now: datetime) -> None:
+        """A device said what its own auto-off holds: a start waiting for it goes on or fails."""
+        for pending in [p for p in self._pending if p.role is role and p.waits_for_auto_off]:
+            if seconds == 0:
+                continue  # a stop's own clearing, answered late: not an answer to this start
+            assert pending.auto_off_s is not None
+            if abs(seconds - pending.auto_off_s) < 0.5:
+                pending.auto_off_set = True
+                if pending.on_seen:
+                    self._confirm(role, True, now)
+                continue
+            # Not what was asked: the device could stay on past the deadline if the bridge died.
+            log.warning(
+                "%s holds a %g s auto-off, not %g s: switching it off",
+                ROLE_NAMES[role],
+                seconds,
+                pending.auto_off_s,
+            )
+            self._pending.remove(pending)
+            self._finish(pending.transaction)
+            pending.on_timeout(now)
+            failure = DeviceError(
+                TIMEOUT,
+                f"{ROLE_NAMES[role]} did not take its own auto-off timer, so I've switched it off",
+            )
+            self._reply_error(pending.verb, pending.transaction, failure)
 
     def _reconcile_switch(self, role: Role, on: bool, now: datetime) -> None:
         if any(p.role is role and p.want_on for p in self._pending):
@@ -948,6 +995,7 @@ class BridgeCore:
         now: datetime,
         on_confirmed: Callable[[datetime], dict[str, Any]],
         on_timeout: Callable[[datetime], None] = lambda now: None,
+        auto_off_s: float | None = None,
     ) -> None:
         deadline = now + self._real(self.config.safety.confirm_timeout_s)
         if request.expires_at is not None:
@@ -956,7 +1004,14 @@ class BridgeCore:
             deadline = min(deadline, now + self._real(max(0.0, left)))
         self._pending.append(
             Pending(
-                role, want_on, deadline, request.verb, request.transaction, on_confirmed, on_timeout
+                role,
+                want_on,
+                deadline,
+                request.verb,
+                request.transaction,
+                on_confirmed,
+                on_timeout,
+                auto_off_s,
             )
         )
         self._publish_state(now)
@@ -1073,6 +1128,11 @@ def _only(params: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(params) - allowed
     if unknown:
         raise RequestError(f"unknown parameter {sorted(unknown)[0]!r}")
+
+
+def _auto_off(switch: Switch, seconds: int) -> float | None:
+    """Return the auto-off a start must hear the device confirm, if it confirms one."""
+    return float(seconds) if getattr(switch, "confirms_auto_off", False) else None
 
 
 def _whole_second(moment: datetime) -> datetime:

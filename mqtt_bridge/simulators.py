@@ -1,8 +1,8 @@
 """Simulated devices that behave like the real firmware, for tests and the demo.
 
 Each simulator is its own MQTT client with its own last will, as the real device is:
-- TasmotaPlug: cmnd/stat/tele topics; PulseTime (0.1 s steps up to 111, then seconds + 100) that a
-  Power ON restarts; LWT Online/Offline.
+- TasmotaPlug: cmnd/stat/tele topics under its FullTopic; PulseTime (0.1 s steps up to 111, then
+  seconds + 100) that a Power ON restarts; Backlog0; SetOption26 (POWER1); LWT Online/Offline.
 - ShellySwitch (Gen2): RPC on <id>/rpc (Switch.Set with toggle_after, Switch.GetStatus), replies to
   <src>/rpc, NotifyStatus on <id>/events/rpc, status on <id>/status/switch:N, <id>/online.
 - Zigbee2MqttSwitch: <base>/<name>/set with on_time, /get, state JSON, availability JSON.
@@ -184,47 +184,101 @@ class SimulatedSwitch(SimulatedDevice):
 
 
 class TasmotaPlug(SimulatedSwitch):
-    """A Tasmota smart plug."""
+    """A one-relay Tasmota smart plug, as its firmware handles commands.
 
-    def __init__(self, topic: str, host: str, port: int, **kw: Any) -> None:
+    - Topics follow its FullTopic (`%prefix%/%topic%/` unless set): a FullTopic without %prefix%
+      gets `/%prefix%` added for commands only, as the firmware does.
+    - SetOption26 1 names the relay POWER1 in every reply, even on a one-relay device.
+    - Backlog / Backlog0 run their `;`-separated commands in order, each answering as it would
+      alone (the firmware's SetOption34 gap of Backlog is not modelled: only order matters here).
+    - PulseTime answers `{"PulseTime1":{"Set":N,"Remaining":N}}` on stat RESULT.
+    """
+
+    def __init__(
+        self,
+        topic: str,
+        host: str,
+        port: int,
+        *,
+        full_topic: str = "%prefix%/%topic%/",
+        set_option26: bool = False,
+        **kw: Any,
+    ) -> None:
         self.topic = topic
+        self.full_topic = full_topic
+        self.set_option26 = set_option26
+        # False: the PulseTime reply never arrives (lost, or a build that answers elsewhere).
+        self.pulse_replies = True
         super().__init__(topic, host, port, **kw)
         self.pulse_time = 0
 
+    def topic_for(self, prefix: str, command: str) -> str:
+        """Build a topic as the firmware's GetTopic_P does."""
+        template = self.full_topic
+        if prefix == "cmnd" and "%prefix%" not in template:
+            template += "/%prefix%"
+        built = template.replace("%prefix%", prefix).replace("%topic%", self.topic)
+        built = built.replace("#", "").replace("//", "/")
+        if not built.endswith("/"):
+            built += "/"
+        return built + command
+
+    @property
+    def power_name(self) -> str:
+        return "POWER1" if self.set_option26 else "POWER"
+
     def subscriptions(self) -> list[str]:
-        return [f"cmnd/{self.topic}/#"]
+        return [self.topic_for("cmnd", "#")]
 
     def will(self) -> tuple[str, str]:
-        return (f"tele/{self.topic}/LWT", "Offline")
+        return (self.topic_for("tele", "LWT"), "Offline")
 
     def birth(self) -> list[tuple[str, str, bool]]:
-        return [(f"tele/{self.topic}/LWT", "Online", True)]
+        return [(self.topic_for("tele", "LWT"), "Online", True)]
 
     def handle(self, topic: str, payload: bytes) -> None:
-        command = topic.rsplit("/", 1)[-1].upper()
-        value = text(payload).upper()
-        if command in ("POWER", "POWER1"):
-            if value in ("ON", "1"):
+        self.execute(topic.rsplit("/", 1)[-1], text(payload))
+
+    def execute(self, command: str, value: str) -> None:
+        """Run one command with its parameter, as typed on the console."""
+        name = command.rstrip("0123456789").upper()
+        index = command[len(name) :]
+        word = value.strip().upper()
+        if name == "BACKLOG":
+            for line in value.split(";"):
+                line = line.strip()
+                if line:
+                    head, _, rest = line.partition(" ")
+                    self.execute(head, rest)
+        elif name == "POWER" and index in ("", "1"):
+            if word in ("ON", "1", "TRUE"):
                 self.set_output(True, pulse_seconds(self.pulse_time))
-            elif value in ("OFF", "0"):
+            elif word in ("OFF", "0", "FALSE"):
                 self.set_output(False)
-            elif value == "TOGGLE":
+            elif word in ("TOGGLE", "2"):
                 self.set_output(not self.on, pulse_seconds(self.pulse_time))
             else:
                 self.report()
-        elif command in ("PULSETIME", "PULSETIME1"):
-            if value:
-                self.pulse_time = max(0, min(64900, int(value)))
-            remaining = max(0, self.pulse_time)
-            self.publish(
-                f"stat/{self.topic}/RESULT",
-                {"PulseTime1": {"Set": self.pulse_time, "Remaining": remaining}},
-            )
+        elif name == "PULSETIME" and index in ("", "1"):
+            if word:
+                self.pulse_time = max(0, min(65535, int(word)))
+            if self.pulse_replies:
+                reply = {"Set": self.pulse_time, "Remaining": self.pulse_time}
+                self.publish(self.topic_for("stat", "RESULT"), {"PulseTime1": reply})
+        elif name == "SETOPTION" and index == "26":
+            if word in ("1", "ON"):
+                self.set_option26 = True
+            elif word in ("0", "OFF"):
+                self.set_option26 = False
+            state = "ON" if self.set_option26 else "OFF"
+            self.publish(self.topic_for("stat", "RESULT"), {"SetOption26": state})
+        else:
+            self.publish(self.topic_for("stat", "RESULT"), {"Command": "Unknown"})
 
     def report(self) -> None:
         state = "ON" if self.on else "OFF"
-        self.publish(f"stat/{self.topic}/RESULT", {"POWER": state})
-        self.publish(f"stat/{self.topic}/POWER", state)
+        self.publish(self.topic_for("stat", "RESULT"), {self.power_name: state})
+        self.publish(self.topic_for("stat", self.power_name), state)
 
 
 class ShellyGen2Switch(SimulatedSwitch):
@@ -480,7 +534,9 @@ class SimulatedHome:
             adapter = device.adapter
             simulator: SimulatedDevice | None = None
             if isinstance(adapter, TasmotaSwitch):
-                simulator = TasmotaPlug(adapter.topic, host, port, **kw)
+                simulator = TasmotaPlug(
+                    adapter.topic, host, port, full_topic=adapter.full_topic, **kw
+                )
             elif isinstance(adapter, ShellySwitch):
                 simulator = ShellyGen2Switch(adapter.device_id, host, port, adapter.switch_id, **kw)
             elif isinstance(adapter, Zigbee2MqttDevice) and device.role in (

@@ -13,6 +13,23 @@ from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.messages import Message
 from mqtt_bridge.store import TimerStore
 
+# The standard home's Tasmota plug takes every switching command as one Backlog0.
+PAD_COMMANDS = "cmnd/heatpad/Backlog0"
+PAD_OFF = (PAD_COMMANDS, "Power1 OFF; PulseTime1 0")
+
+
+def pad_on(pulse: int) -> tuple[str, str]:
+    """Return the command that sets the plug's PulseTime and switches it on."""
+    return (PAD_COMMANDS, f"PulseTime1 {pulse}; Power1 ON")
+
+
+def pad_switch(message: Message) -> str | None:
+    """Return "ON" or "OFF" for a command that switches the plug, else None."""
+    if message.topic != PAD_COMMANDS:
+        return None
+    return "ON" if message.payload.endswith("Power1 ON") else "OFF"
+
+
 HOME: dict[str, Any] = {
     "home": "test_home",
     "timezone": "UTC",
@@ -88,7 +105,23 @@ class CoreHarness:
 
     # Devices as their firmware would report.
     def pad(self, state: str) -> list[Message]:
-        return self.raw("stat/heatpad/POWER", state)
+        """Report the plug's state; an ON answering a Backlog0 first answers its PulseTime."""
+        out: list[Message] = []
+        pulse = self.pulse_asked() if state == "ON" else None
+        if pulse:
+            reply = {"PulseTime1": {"Set": pulse, "Remaining": pulse}}
+            out += self.raw("stat/heatpad/RESULT", json.dumps(reply))
+        return out + self.raw("stat/heatpad/POWER", state)
+
+    def pulse_asked(self) -> int | None:
+        """Return the PulseTime of the latest Backlog0 that switched the plug on, if any."""
+        for message in reversed(self.sent):
+            if message.topic == PAD_COMMANDS:
+                commands = dict(c.strip().split(" ", 1) for c in message.payload.split(";"))
+                if commands.get("Power1") == "ON":
+                    return int(commands["PulseTime1"])
+                return None
+        return None
 
     def valve(self, on: bool) -> list[Message]:
         return self.raw("shellyplus1-bath/status/switch:0", json.dumps({"id": 0, "output": on}))

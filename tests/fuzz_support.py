@@ -125,11 +125,21 @@ def device_topics(home: CoreHarness) -> list[str]:
     return [*topics, "hermes/tts/sayFinished", "somewhere/else", f"{PREFIX}/health/ann"]
 
 
+ON_WORDS = ("ON", "1", "TRUE", "TOGGLE")
+
+
 def switched_on(message: Message, home: CoreHarness) -> bool:
     """Tell whether a message commands a heating pad or bath valve ON."""
     topic, payload = message.topic, message.payload
     if topic.startswith("cmnd/") and "/POWER" in topic:
         return payload.strip().upper() in ("ON", "1", "TRUE", "TOGGLE")
+    if topic.startswith("cmnd/") and topic.rsplit("/", 1)[-1].upper().startswith("BACKLOG"):
+        # Tasmota's Backlog: `;`-separated commands, each `Power<n> ON` style.
+        for command in payload.split(";"):
+            name, _, value = command.strip().partition(" ")
+            if name.upper().startswith("POWER") and value.strip().upper() in ON_WORDS:
+                return True
+        return False
     document = parse_json(payload)
     if topic.endswith("/rpc") and isinstance(document, dict):
         params = document.get("params")
@@ -287,7 +297,10 @@ def start_heat(home: CoreHarness, kind: str) -> None:
     """Put the home in the riskiest state: heat running, confirmed by the pad."""
     out = home.request("heat/start", minutes=10, transaction="running")
     assert [m for m in out if switched_on(m, home)], out
-    home.raw(*PAD_ON[kind])
+    if kind == "standard":
+        home.pad("ON")  # the plug's PulseTime reply, then its ON
+    else:
+        home.raw(*PAD_ON[kind])
     assert [r["status"] for r in home.replies("heat/start")] == ["ok"], home.sent
     home.clear()
 

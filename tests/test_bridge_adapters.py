@@ -45,13 +45,12 @@ def test_pulsetime_decoding(value: int, seconds: float) -> None:
 
 def test_tasmota_single_relay() -> None:
     plug = TasmotaSwitch("heatpad")
+    # One message on one topic: the plug runs PulseTime before Power ON, never the other way.
     assert [(m.topic, m.payload) for m in plug.turn_on(1200)] == [
-        ("cmnd/heatpad/PulseTime1", "1300"),
-        ("cmnd/heatpad/POWER", "ON"),
+        ("cmnd/heatpad/Backlog0", "PulseTime1 1300; Power1 ON")
     ]
     assert [(m.topic, m.payload) for m in plug.turn_off()] == [
-        ("cmnd/heatpad/POWER", "OFF"),
-        ("cmnd/heatpad/PulseTime1", "0"),
+        ("cmnd/heatpad/Backlog0", "Power1 OFF; PulseTime1 0")
     ]
     assert all(not m.retain for m in plug.turn_on(60) + plug.turn_off()), "never retain commands"
     assert plug.parse("stat/heatpad/RESULT", b'{"POWER":"ON"}') == Observation(on=True, online=True)
@@ -60,14 +59,62 @@ def test_tasmota_single_relay() -> None:
     assert plug.parse("tele/heatpad/STATE", b'{"Time":"x","POWER":"ON"}') == Observation(
         on=True, online=True
     )
-    assert plug.parse("stat/heatpad/RESULT", b'{"PulseTime1":{"Set":1300}}') is None
     assert plug.query()[0].payload == ""
+
+
+@pytest.mark.parametrize(
+    ("reply", "seconds"),
+    [
+        (b'{"PulseTime1":{"Set":1300,"Remaining":1300}}', 1200.0),
+        (b'{"PulseTime1":{"Set":5,"Remaining":0}}', 0.5),
+        (b'{"PulseTime1":{"Set":0,"Remaining":0}}', 0.0),
+    ],
+)
+def test_tasmota_pulsetime_reply_is_read_as_the_auto_off_it_holds(
+    reply: bytes, seconds: float
+) -> None:
+    plug = TasmotaSwitch("heatpad")
+    assert plug.parse("stat/heatpad/RESULT", reply) == Observation(online=True, auto_off_s=seconds)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b'{"PulseTime2":{"Set":1300,"Remaining":1300}}',  # another relay's
+        b'{"PulseTime1":{"Set":"1300"}}',
+        b'{"PulseTime1":{"Set":true}}',
+        b'{"PulseTime1":{"Set":-5}}',
+        b'{"PulseTime1":1300}',
+        b'{"PulseTime":{"Set":[1300,0,0,0,0,0,0,0]}}',  # the all-relays listing
+    ],
+)
+def test_tasmota_other_pulsetime_replies_say_nothing(reply: bytes) -> None:
+    assert TasmotaSwitch("heatpad").parse("stat/heatpad/RESULT", reply) is None
+
+
+@pytest.mark.parametrize("relay", [None, 1])
+def test_tasmota_relay_one_answers_as_power_or_power1(relay: int | None) -> None:
+    # SetOption26 1 makes a one-relay plug say POWER1 in every reply; 0 (the default) says POWER.
+    plug = TasmotaSwitch("heatpad", relay=relay)
+    assert {"stat/heatpad/POWER", "stat/heatpad/POWER1"} <= set(plug.subscriptions())
+    for name in ("POWER", "POWER1"):
+        on = Observation(on=True, online=True)
+        assert plug.parse(f"stat/heatpad/{name}", b"ON") == on
+        assert plug.parse("stat/heatpad/RESULT", f'{{"{name}":"ON"}}'.encode()) == on
+        assert plug.parse("tele/heatpad/STATE", f'{{"{name}":"OFF"}}'.encode()) == Observation(
+            on=False, online=True
+        )
 
 
 def test_tasmota_multi_relay_uses_numbered_power() -> None:
     strip = TasmotaSwitch("strip", relay=2)
     assert "stat/strip/POWER2" in strip.subscriptions()
-    assert [m.topic for m in strip.turn_on(30)] == ["cmnd/strip/PulseTime2", "cmnd/strip/POWER2"]
+    assert [(m.topic, m.payload) for m in strip.turn_on(30)] == [
+        ("cmnd/strip/Backlog0", "PulseTime2 130; Power2 ON")
+    ]
+    assert strip.parse("stat/strip/RESULT", b'{"PulseTime2":{"Set":130}}') == Observation(
+        online=True, auto_off_s=30.0
+    )
     assert strip.parse("stat/strip/RESULT", b'{"POWER1":"ON"}') is None
     assert strip.parse("stat/strip/RESULT", b'{"POWER2":"ON"}') == Observation(on=True, online=True)
 
@@ -166,3 +213,32 @@ def test_speakers() -> None:
 def test_bad_adapter_settings_are_refused(build: object) -> None:
     with pytest.raises(ConfigError):
         build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("full_topic", "cmnd", "stat", "tele"),
+    [
+        ("%prefix%/%topic%/", "cmnd/pad/Backlog0", "stat/pad/RESULT", "tele/pad/LWT"),
+        ("home/%topic%/%prefix%/", "home/pad/cmnd/Backlog0", "home/pad/stat/RESULT", None),
+        ("%prefix%/flat/%topic%", "cmnd/flat/pad/Backlog0", "stat/flat/pad/RESULT", None),
+        # Without %prefix% the firmware adds it to commands only; replies carry none.
+        ("house/%topic%/", "house/pad/cmnd/Backlog0", "house/pad/RESULT", "house/pad/LWT"),
+    ],
+)
+def test_tasmota_full_topic(full_topic: str, cmnd: str, stat: str, tele: str | None) -> None:
+    plug = TasmotaSwitch("pad", full_topic=full_topic)
+    assert plug.turn_on(60)[0].topic == cmnd
+    assert stat in plug.subscriptions()
+    assert plug.parse(stat, b'{"POWER":"ON"}') == Observation(on=True, online=True)
+    if tele is not None:
+        assert tele in plug.subscriptions()
+        assert plug.parse(tele, b"Offline") == Observation(online=False)
+
+
+@pytest.mark.parametrize(
+    "full_topic",
+    ["%prefix%/plug/", "%prefix%/%topic%/#", "a b/%topic%", "%prefix%/%hostname%/%topic%", ""],
+)
+def test_tasmota_full_topic_is_checked(full_topic: str) -> None:
+    with pytest.raises(ConfigError, match=r"adapter\.full_topic"):
+        TasmotaSwitch("pad", full_topic=full_topic)

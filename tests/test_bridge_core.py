@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bridge_support import CoreHarness
+from bridge_support import PAD_OFF, CoreHarness, pad_on, pad_switch
 
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.store import Timer, TimerStore
@@ -28,7 +28,7 @@ def commands(home: CoreHarness) -> list[tuple[str, str]]:
 def test_heat_start_sets_pulsetime_before_on_and_waits_for_the_plug(home: CoreHarness) -> None:
     home.clear()
     home.request("heat/start", transaction="t1")
-    assert commands(home) == [("cmnd/heatpad/PulseTime1", "1300"), ("cmnd/heatpad/POWER", "ON")]
+    assert commands(home) == [pad_on(1300)]
     assert home.replies("heat/start") == [], "no OK before the device confirms"
     home.pad("ON")
     (reply,) = home.replies("heat/start")
@@ -61,10 +61,10 @@ def test_heat_is_switched_off_at_its_deadline_and_retried_until_confirmed(
     home.advance(9 * 60 + 59)
     assert commands(home) == []
     home.advance(1)
-    assert ("cmnd/heatpad/POWER", "OFF") in commands(home)
+    assert PAD_OFF in commands(home)
     home.clear()
     home.advance(10)
-    assert ("cmnd/heatpad/POWER", "OFF") in commands(home), "OFF is retried"
+    assert PAD_OFF in commands(home), "OFF is retried"
     home.pad("OFF")
     assert home.store.timers() == []
     assert "Your heating pad session is over." in home.said()
@@ -88,7 +88,7 @@ def test_unconfirmed_heat_start_is_an_honest_error_and_the_plug_is_switched_off(
         "error": "the heating pad did not answer",
         "code": "device_timeout",
     }
-    assert ("cmnd/heatpad/POWER", "OFF") in commands(home)
+    assert PAD_OFF in commands(home)
     (retry,) = home.store.timers()
     assert retry.detail["expired"], "no session left; only the OFF retry until the pad confirms"
     home.pad("OFF")
@@ -137,7 +137,7 @@ def test_renewing_never_extends_a_session_past_its_limit(home: CoreHarness) -> N
     data = home.replies("heat/start")[-1]["data"]
     assert data["ends_at"] == "2026-11-23T18:20:00+00:00"
     assert data["limited"] is True
-    assert ("cmnd/heatpad/PulseTime1", "400") in commands(home)  # 300 s + 100
+    assert pad_on(400) in commands(home)  # 300 s + 100
 
 
 @pytest.mark.parametrize("local", ["23:30", "02:00", "06:59"])
@@ -167,7 +167,7 @@ def test_quiet_hours_follow_the_home_time_zone(tmp_path: Path) -> None:
 def test_pad_found_on_without_a_timer_is_switched_off(home: CoreHarness) -> None:
     home.clear()
     home.pad("ON")
-    assert ("cmnd/heatpad/POWER", "OFF") in commands(home)
+    assert PAD_OFF in commands(home)
 
 
 # --- restarts --------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_restart_after_the_deadline_switches_off_at_once(tmp_path: Path) -> None
     later = home.now + timedelta(minutes=10)
     fresh = BridgeCore(home.config, TimerStore(home.config.database))
     out = fresh.start(later)
-    assert ("cmnd/heatpad/POWER", "OFF") in [(m.topic, m.payload) for m in out]
+    assert PAD_OFF in [(m.topic, m.payload) for m in out]
 
 
 def test_restart_before_the_deadline_keeps_the_timer(tmp_path: Path) -> None:
@@ -195,14 +195,14 @@ def test_restart_before_the_deadline_keeps_the_timer(tmp_path: Path) -> None:
     out = fresh.message("stat/heatpad/POWER", b"ON", later)
     assert not [m for m in out if m.payload == "OFF"], "a pad on under a live timer stays on"
     out = fresh.tick(home.now + timedelta(minutes=20))
-    assert ("cmnd/heatpad/POWER", "OFF") in [(m.topic, m.payload) for m in out]
+    assert PAD_OFF in [(m.topic, m.payload) for m in out]
 
 
 def test_shutdown_switches_everything_off_and_expires_the_timers(home: CoreHarness) -> None:
     home.request("heat/start")
     home.pad("ON")
     out = home.core.shutdown(home.now)
-    assert ("cmnd/heatpad/POWER", "OFF") in [(m.topic, m.payload) for m in out]
+    assert PAD_OFF in [(m.topic, m.payload) for m in out]
     availability = [m for m in out if m.topic == "recovery/test_home/availability"]
     assert availability[0].payload == "offline" and availability[0].retain
     assert home.store.timers()[0].deadline == home.now
@@ -217,7 +217,7 @@ def test_duplicate_transactions_are_answered_without_acting_twice(home: CoreHarn
     home.request("heat/start", transaction="dup")  # still in flight: ignored
     home.pad("ON")
     home.request("heat/start", transaction="dup")  # answered: the same answer again
-    on_commands = [c for c in commands(home) if c == ("cmnd/heatpad/POWER", "ON")]
+    on_commands = [m for m in home.to("cmnd/heatpad/") if pad_switch(m) == "ON"]
     assert len(on_commands) == 1
     replies = home.replies("heat/start")
     assert len(replies) == 2 and replies[0] == replies[1]
@@ -423,10 +423,10 @@ def test_missing_device_is_not_configured(tmp_path: Path) -> None:
 def test_home_assistant_switch_and_button_drive_the_bridge(home: CoreHarness) -> None:
     home.clear()
     home.raw("recovery/test_home/ha/heat/set", "ON")
-    assert ("cmnd/heatpad/POWER", "ON") in commands(home)
+    assert [m for m in home.to("cmnd/heatpad/") if pad_switch(m) == "ON"]
     home.pad("ON")
     home.raw("recovery/test_home/ha/stop_all/press", "PRESS")
-    assert ("cmnd/heatpad/POWER", "OFF") in commands(home)
+    assert PAD_OFF in commands(home)
 
 
 def test_timer_store_round_trip(tmp_path: Path) -> None:
@@ -450,3 +450,59 @@ def test_waits_for_devices_are_real_time_under_a_scaled_clock(tmp_path: Path) ->
     assert home.replies("heat/start") == []
     home.pad("ON")
     assert home.replies("heat/start")[0]["status"] == "ok"
+
+
+# --- Tasmota: ON counts only with its PulseTime confirmed -------------------------------------
+
+
+def pulse_reply(home: CoreHarness, value: int) -> None:
+    reply = {"PulseTime1": {"Set": value, "Remaining": value}}
+    home.raw("stat/heatpad/RESULT", json.dumps(reply))
+
+
+def test_a_plug_on_without_its_pulsetime_reply_is_not_confirmed(home: CoreHarness) -> None:
+    home.clear()
+    home.request("heat/start", minutes=20, transaction="t")
+    home.raw("stat/heatpad/POWER", "ON")  # ON, but no word that its auto-off is set
+    assert home.replies("heat/start") == [], "not 'on' for the user yet"
+    home.advance(home.config.safety.confirm_timeout_s)
+    (reply,) = home.replies("heat/start")
+    assert reply["status"] == "error" and reply["code"] == "device_timeout"
+    assert reply["error"] == (
+        "the heating pad switched on but did not confirm its own auto-off timer, "
+        "so I've switched it off"
+    )
+    assert PAD_OFF in commands(home)
+
+
+def test_the_pulsetime_reply_may_come_before_or_after_the_on(tmp_path: Path) -> None:
+    home = CoreHarness(tmp_path, safety={"heat": {"min_gap_minutes": 0}})
+    home.request("heat/start", minutes=20, transaction="before")
+    pulse_reply(home, 1300)
+    assert home.replies("heat/start") == []
+    home.raw("stat/heatpad/RESULT", '{"POWER1":"ON"}')
+    assert home.replies("heat/start")[0]["status"] == "ok"
+    home.request("heat/stop", transaction="stop")
+    home.pad("OFF")
+    home.clear()
+    home.request("heat/start", minutes=20, transaction="after")
+    home.raw("stat/heatpad/POWER", "ON")
+    pulse_reply(home, 0)  # the stop's own clearing, answered late: not this start's answer
+    assert home.replies("heat/start") == []
+    pulse_reply(home, 1300)
+    assert home.replies("heat/start")[0]["status"] == "ok"
+
+
+def test_a_plug_that_holds_another_pulsetime_is_switched_off_at_once(home: CoreHarness) -> None:
+    home.clear()
+    home.request("heat/start", minutes=20, transaction="t")
+    pulse_reply(home, 3700)  # an hour: past the session's deadline
+    home.raw("stat/heatpad/POWER", "ON")
+    (reply,) = home.replies("heat/start")
+    assert reply["status"] == "error"
+    assert reply["error"] == (
+        "the heating pad did not take its own auto-off timer, so I've switched it off"
+    )
+    assert PAD_OFF in commands(home)
+    (timer,) = home.store.timers()
+    assert timer.detail["expired"] is True, "OFF is retried until the plug confirms it"

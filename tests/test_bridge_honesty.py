@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_support import CoreHarness
+from bridge_support import PAD_COMMANDS, PAD_OFF, CoreHarness, pad_switch
 
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import StoreError
@@ -45,8 +45,10 @@ def generic(tmp_path: Path) -> CoreHarness:
 
 def pad_commands(home: CoreHarness) -> list[str]:
     # An empty POWER payload is Tasmota's state query, not a command.
-    topics = ("cmnd/heatpad/POWER", "plug/pad/set")
-    return [m.payload for m in home.sent if m.topic in topics and m.payload]
+    switched = [
+        pad_switch(m) or (m.payload if m.topic == "plug/pad/set" else None) for m in home.sent
+    ]
+    return [state for state in switched if state]
 
 
 def valve_commands(home: CoreHarness) -> list[bool]:
@@ -337,7 +339,7 @@ class UnreadableStore(TimerStore):
 def test_a_bridge_that_cannot_read_its_timers_switches_everything_off(home: CoreHarness) -> None:
     fresh = BridgeCore(home.config, UnreadableStore(home.config.database))
     topics = {m.topic: m.payload for m in fresh.start(home.now)}
-    assert topics["cmnd/heatpad/POWER"] == "OFF"
+    assert (PAD_COMMANDS, topics[PAD_COMMANDS]) == PAD_OFF
     assert json.loads(topics["shellyplus1-bath/rpc"])["params"]["on"] is False
 
 
@@ -388,7 +390,8 @@ def test_the_promised_end_is_the_real_deadline_and_the_device_never_runs_past_it
     home.now += timedelta(microseconds=900_000)
     home.clear()
     home.request("heat/start", minutes=10, transaction="t")
-    pulse = int(next(m.payload for m in home.sent if m.topic == "cmnd/heatpad/PulseTime1"))
+    pulse = home.pulse_asked()
+    assert pulse is not None
     home.pad("ON")
     ends_at = home.replies("heat/start")[0]["data"]["ends_at"]
     (timer,) = home.core.timers.values()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bridge_support import CoreHarness
+from bridge_support import CoreHarness, pad_on, pad_switch
 
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.store import TimerStore
@@ -28,10 +28,11 @@ def run_for(home: CoreHarness, seconds: float, step: float = 1.0) -> None:
     for _ in range(int(seconds / step)):
         home.advance(step)
         # Devices answer as firmware does: confirm every command at once.
-        for message in [m for m in home.sent if m.topic == "cmnd/heatpad/POWER"][-1:]:
-            if message.payload in ("ON", "OFF") and getattr(home, "_pad", None) != message.payload:
-                home._pad = message.payload  # type: ignore[attr-defined]
-                home.pad(message.payload)
+        for message in [m for m in home.sent if pad_switch(m)][-1:]:
+            state = pad_switch(message)
+            if state is not None and getattr(home, "_pad", None) != state:
+                home._pad = state  # type: ignore[attr-defined]
+                home.pad(state)
 
 
 def test_sore_calves_routine_announces_stretches_then_runs_heat(home: CoreHarness) -> None:
@@ -50,7 +51,7 @@ def test_sore_calves_routine_announces_stretches_then_runs_heat(home: CoreHarnes
     assert any(s.startswith("Bent-knee calf stretch.") for s in spoken)
     routine = state(home)["routine"]
     assert routine["status"] == "waiting" and routine["step_title"] == "15 minutes of heat"  # type: ignore[index]
-    assert ("cmnd/heatpad/PulseTime1", "1000") in [(m.topic, m.payload) for m in home.sent]
+    assert pad_on(1000) in [(m.topic, m.payload) for m in home.sent]
     run_for(home, 15 * 60 + 20)
     assert home.said()[-2:][0] == "Heat's done."
     assert home.said()[-1].startswith("Compression socks")
@@ -63,7 +64,7 @@ def test_routine_heat_obeys_quiet_hours(tmp_path: Path) -> None:
     run_for(night, 240)
     assert any(s.startswith("The heating pad can't start: it's quiet hours") for s in night.said())
     assert "The heating pad didn't start, so let's skip that part." in night.said()
-    assert not [m for m in night.sent if (m.topic, m.payload) == ("cmnd/heatpad/POWER", "ON")]
+    assert not [m for m in night.sent if pad_switch(m) == "ON"]
 
 
 def test_pause_next_and_stop(home: CoreHarness) -> None:

@@ -44,7 +44,7 @@ class Recorder:
         self._client.on_connect = lambda c, *a: c.subscribe(
             [
                 ("hermes/tts/#", 1),
-                ("cmnd/heatpad/POWER", 1),
+                ("cmnd/heatpad/Backlog0", 1),
                 ("stat/heatpad/POWER", 1),
                 ("shellyplus1-bath/rpc", 1),
             ]
@@ -134,7 +134,7 @@ def test_long_run_recovery_routine(mosquitto: MosquittoBroker, tmp_path: Path) -
             assert abs((seen - started) - offset) <= 1.0 * SCALE, (text, seen - started, offset)
 
         # The pad went on and off, fifteen minutes apart; the bath filled and stopped.
-        pad_on = recorder.first("cmnd/heatpad/POWER", lambda p: p == "ON")
+        pad_on = recorder.first("cmnd/heatpad/Backlog0", lambda p: p.endswith("Power1 ON"))
         # Off by the plug's own PulseTime or the bridge's OFF, whichever came first.
         pad_off = recorder.first("stat/heatpad/POWER", lambda p: p == "OFF", after=pad_on)
         assert abs((pad_off - pad_on) - 15 * 60) <= 2 * SCALE

@@ -24,6 +24,8 @@ class Observation:
     online: bool | None = None
     temperature_c: float | None = None
     wet: bool | None = None
+    # The device's own auto-off as it reports it now holds, in seconds (0: none).
+    auto_off_s: float | None = None
 
 
 class Adapter(Protocol):

@@ -133,10 +133,13 @@ class GenericPlug(Faults, SimulatedSwitch):
 def is_on_command(topic: str, payload: str) -> bool:
     """Tell whether a message on a device command topic asks the device to switch on."""
     if topic.startswith("cmnd/"):
-        return topic.rsplit("/", 1)[-1].upper() in ("POWER", "POWER1") and payload.upper() in (
-            "ON",
-            "1",
-        )
+        command = topic.rsplit("/", 1)[-1].upper()
+        if command.startswith("BACKLOG"):  # `PulseTime1 N; Power1 ON`: any Power ON in it
+            return any(
+                line.strip().upper() in ("POWER ON", "POWER1 ON", "POWER 1", "POWER1 1")
+                for line in payload.split(";")
+            )
+        return command in ("POWER", "POWER1") and payload.upper() in ("ON", "1")
     if topic.endswith("/rpc"):
         try:
             request = json.loads(payload)

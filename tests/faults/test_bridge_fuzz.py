@@ -90,6 +90,7 @@ def _ons(spy: Spy) -> list[tuple[str, str]]:
         (topic, payload)
         for topic, payload, _ in messages
         if (topic == "cmnd/heatpad/POWER" and payload == "ON")
+        or (topic == "cmnd/heatpad/Backlog0" and payload.endswith("Power1 ON"))
         or (topic == "shellyplus1-bath/rpc" and '"on":true' in payload)
         or (topic.endswith("/set") and '"ON"' in payload)
     ]
