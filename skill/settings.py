@@ -136,6 +136,9 @@ class _SkillFile(BaseModel):
     home_timeout_s: float | None = None
 
 
+SKILL_FILE_KEYS = frozenset(_SkillFile.model_fields)
+
+
 def _home_fields(
     document: Mapping[str, Any], env: Mapping[str, str], path: Path | None
 ) -> dict[str, Any]:
