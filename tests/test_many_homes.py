@@ -6,6 +6,9 @@ block appended, as docs/mosquitto/README.md tells an operator to do.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
 import subprocess
 import threading
 import uuid
@@ -15,6 +18,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from bridge_support import CoreHarness
 from mqtt_support import ROOT, integration_document, wait_until
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -23,6 +27,7 @@ from mqtt_bridge.broker import MosquittoBroker, find_mosquitto
 from mqtt_bridge.client import BridgeClient
 from mqtt_bridge.config import BrokerConfig, parse_config
 from mqtt_bridge.connection import Received
+from mqtt_bridge.protocol import ReplyTo
 
 SHIPPED_ACL = ROOT / "docs" / "mosquitto" / "acl"
 SKILL = "recovery-coach-skill"
@@ -193,3 +198,169 @@ def test_a_skill_client_for_one_home_never_receives_another_homes_replies_or_ava
     assert for_a.heard("home_a") and for_b.heard("home_b")
     assert for_a.heard("home_b") == []
     assert for_b.heard("home_a") == []
+
+
+# --- the bridge answers where an MQTT 5 request asks, and only inside its own home ---------------
+
+
+def _request(home: CoreHarness, verb: str, reply_to: ReplyTo | None, **params: Any) -> None:
+    topic = f"recovery/test_home/request/{verb}"
+    home.sent += home.core.message(topic, json.dumps(params).encode(), home.now, reply_to)
+
+
+def test_a_reply_goes_to_the_requests_response_topic_with_its_correlation_data_even_later(
+    tmp_path: Path,
+) -> None:
+    home = CoreHarness(tmp_path)
+    home.pad("OFF")
+    home.clear()
+    mine = ReplyTo("recovery/test_home/reply/skill1", b"c-1")
+    _request(home, "heat/start", mine, transaction="t1")
+    _request(home, "status", ReplyTo("recovery/test_home/reply/skill2", b"c-2"), transaction="t2")
+    old_style = home.request("status", transaction="t3")  # a 3.1.1 client names no topic
+    home.pad("ON")  # the plug confirms: only now is heat/start answered
+    replies = {m.topic: m for m in home.to("recovery/test_home/re")}
+    assert replies["recovery/test_home/reply/skill1"].correlation == b"c-1"
+    assert json.loads(replies["recovery/test_home/reply/skill1"].payload)["transaction"] == "t1"
+    assert replies["recovery/test_home/reply/skill2"].correlation == b"c-2"
+    assert [json.loads(m.payload)["transaction"] for m in old_style] == ["t3"]
+    assert old_style[0].topic == "recovery/test_home/response/status"
+    assert old_style[0].correlation is None
+    assert "recovery/test_home/response/heat/start" not in replies
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "cmnd/heatpad/POWER",  # a device's command topic: the bridge may write it, nobody else
+        "recovery/other_home/reply/skill1",
+        "recovery/test_home/state",
+        "recovery/test_home/reply/a/b",
+    ],
+)
+def test_a_response_topic_outside_the_homes_reply_topics_is_not_used(
+    tmp_path: Path, elsewhere: str
+) -> None:
+    home = CoreHarness(tmp_path)
+    home.clear()
+    _request(home, "status", ReplyTo(elsewhere, b"c-1"), transaction="t1")
+    assert [m.topic for m in home.sent if "transaction" in m.payload] == [
+        "recovery/test_home/response/status"
+    ]
+    assert not [m for m in home.sent if m.topic == elsewhere]
+
+
+# --- per-home users and ACLs -------------------------------------------------------------------
+
+
+def test_each_homes_user_can_neither_read_nor_write_the_other_homes_topics(
+    shared: MosquittoBroker, bridges: dict[str, Bridge]
+) -> None:
+    observer = Principal(shared, "admin")
+    observer.subscribe("#")
+    home_b = Principal(shared, "home_b")
+    skill = BridgeClient(_broker_config(shared, SKILL))
+    try:
+        # Mosquitto 2 accepts any subscription and checks each message as it is delivered.
+        home_b.subscribe("#", "recovery/home_a/#", "zigbee2mqtt/home_a/#", "cmnd/home_a-heatpad/#")
+        home_b.publish("recovery/home_a/request/heat/start", '{"transaction": "evil"}')
+        home_b.publish(f"recovery/home_a/reply/{'x' * 12}", '{"transaction": "forged"}')
+        home_b.publish("recovery/home_a/availability", "offline", retain=True)
+        home_b.publish("zigbee2mqtt/home_a/bath_leak", '{"water_leak": true}')
+        home_b.publish("cmnd/home_a-heatpad/POWER", "ON")
+        # Home B's Zigbee2MQTT reports (as admin here): home B's bridge hears its own sensor.
+        observer.publish("zigbee2mqtt/home_b/bath_leak", '{"water_leak": false}')
+        skill.start()
+        assert skill.request("home_a", "status", timeout=5)["status"] == "ok"
+        assert wait_until(lambda: observer.heard("zigbee2mqtt/home_b/bath_leak"))
+        assert wait_until(lambda: home_b.heard("zigbee2mqtt/home_b/bath_leak"))
+        assert skill.availability("home_a") == "online"
+    finally:
+        skill.stop()
+        home_b.stop()
+        observer.stop()
+    # Home B heard its own home only; none of its writes into home A reached anyone.
+    assert {topic.split("/")[1] for topic, _ in home_b.heard()} <= {"home_b"}
+    assert home_b.heard("recovery/home_b/")  # its own bridge's topics
+    seen = observer.heard()
+    assert ("recovery/home_a/availability", b"online") in seen
+    assert not [t for t, p in seen if b"evil" in p or b"forged" in p]
+    assert not [t for t, _ in seen if t.startswith("cmnd/home_a-heatpad/POWER")]
+    assert b"true" not in b"".join(p for t, p in seen if t == "zigbee2mqtt/home_a/bath_leak")
+
+
+# --- MQTT 3.1.1 fallback ---------------------------------------------------------------------
+
+
+class Mqtt311Only:
+    """A broker front that refuses MQTT 5 as Mosquitto 1.x did, and passes 3.1.1 on."""
+
+    def __init__(self, upstream: MosquittoBroker) -> None:
+        self.upstream = upstream
+        self.refused = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        self._sockets: list[socket.socket] = [self._server]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            self._sockets.append(client)
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        # CONNECT: fixed header, remaining length, "\x00\x04MQTT", then the protocol level.
+        head = client.recv(64)
+        level = head[head.index(b"MQTT") + 4] if b"MQTT" in head else None
+        if level == 5:
+            self.refused += 1
+            client.sendall(b"\x20\x02\x00\x01")  # CONNACK: unacceptable protocol version
+            client.close()
+            return
+        upstream = socket.create_connection((self.upstream.host, self.upstream.port))
+        self._sockets.append(upstream)
+        upstream.sendall(head)
+        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+        _pump(client, upstream)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+def test_where_the_broker_lacks_mqtt5_the_client_falls_back_to_per_home_subscriptions(
+    shared: MosquittoBroker, bridges: dict[str, Bridge]
+) -> None:
+    front = Mqtt311Only(shared)
+    config = _broker_config(shared, SKILL)
+    for_a = CountingClient(config, port=front.port)
+    for_b = CountingClient(config, port=front.port)
+    try:
+        for_a.start(timeout=10)
+        for_b.start(timeout=10)
+        assert front.refused >= 2 and not for_a.v5 and not for_b.v5
+        for _ in range(3):
+            assert for_a.request("home_a", "status", timeout=5)["data"]["home"] == "home_a"
+            assert for_b.request("home_b", "status", timeout=5)["data"]["home"] == "home_b"
+        assert wait_until(lambda: for_a.availability("home_a") == "online")
+        assert wait_until(lambda: for_b.availability("home_b") == "online")
+    finally:
+        for_a.stop()
+        for_b.stop()
+        front.close()
+    # Old-style replies on recovery/<home>/response/..., each only to the client of that home.
+    assert [t for t in for_a.heard("home_a") if "/response/status" in t]
+    assert for_a.heard("home_b") == [] and for_b.heard("home_a") == []
