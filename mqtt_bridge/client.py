@@ -63,7 +63,7 @@ class BridgeClient:
         self._waiters: dict[str, _Waiter] = {}
         self._availability: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._homes: set[str] = set(homes)
+        self._homes: set[str] = {_checked(home) for home in homes}
         self.instance = uuid.uuid4().hex[:12]
         self._connection = MqttConnection(
             broker,
@@ -121,8 +121,7 @@ class BridgeClient:
 
     def _watch(self, home: str) -> None:
         """Start hearing a home: its availability and, over 3.1.1, its replies."""
-        if "/" in home or "+" in home or "#" in home or not home:
-            raise BridgeError(f"bad home id {home!r}")
+        _checked(home)
         with self._lock:
             if home in self._homes:
                 return
@@ -210,6 +209,13 @@ class BridgeClient:
         if waiter is not None and _from_home(topic, waiter.home, self.instance):
             waiter.reply = reply
             waiter.done.set()
+
+
+def _checked(home: str) -> str:
+    """Refuse a home id that would not be one topic level (a wildcard would hear many homes)."""
+    if not home or any(character in home for character in "/+#"):
+        raise BridgeError(f"bad home id {home!r}")
+    return home
 
 
 def _from_home(topic: str, home: str, instance: str) -> bool:

@@ -27,6 +27,7 @@ from mqtt_bridge.broker import MosquittoBroker, find_mosquitto
 from mqtt_bridge.client import BridgeClient
 from mqtt_bridge.config import BrokerConfig, parse_config
 from mqtt_bridge.connection import Received
+from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.protocol import ReplyTo
 
 SHIPPED_ACL = ROOT / "docs" / "mosquitto" / "acl"
@@ -364,3 +365,12 @@ def test_where_the_broker_lacks_mqtt5_the_client_falls_back_to_per_home_subscrip
     # Old-style replies on recovery/<home>/response/..., each only to the client of that home.
     assert [t for t in for_a.heard("home_a") if "/response/status" in t]
     assert for_a.heard("home_b") == [] and for_b.heard("home_a") == []
+
+
+@pytest.mark.parametrize("home", ["+", "#", "home_a/#", ""])
+def test_a_home_id_that_is_not_one_topic_level_is_refused(home: str) -> None:
+    with pytest.raises(BridgeError, match="bad home id"):
+        BridgeClient(BrokerConfig(), homes=[home])
+    client = BridgeClient(BrokerConfig())
+    with pytest.raises(BridgeError, match="bad home id"):
+        client.availability(home)
