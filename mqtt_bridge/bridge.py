@@ -11,12 +11,12 @@ from datetime import datetime
 
 from mqtt_bridge.clock import SYSTEM_CLOCK, Clock
 from mqtt_bridge.config import BridgeConfig
-from mqtt_bridge.connection import MqttConnection
+from mqtt_bridge.connection import MqttConnection, Received
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install, uninstall
 from mqtt_bridge.messages import Message
-from mqtt_bridge.protocol import Topics, error, transaction_of
+from mqtt_bridge.protocol import ReplyTo, Topics, error, routed, transaction_of
 from mqtt_bridge.store import TimerStore
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class _Connected:
 class _Received:
     topic: str
     payload: bytes
+    reply_to: ReplyTo | None = None
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,13 @@ class Bridge:
             self.config.broker,
             client_id,
             subscriptions=core.subscriptions,
-            on_message=lambda topic, payload: self._events.put(_Received(topic, payload)),
+            on_message=lambda message: self._events.put(_event(message)),
             on_connect=lambda: self._events.put(_Connected()),
             will=Message(topics.availability, "offline", retain=True),
             host=self._host,
             port=self._port,
+            # MQTT 5 answers each client on its own response topic; 3.1.1 where the broker lacks it.
+            protocol="auto",
         )
         initial = core.start(self.clock.now())
         self._connection.start()
@@ -153,7 +156,8 @@ class Bridge:
         if verb is None:
             return []
         failure = BridgeError("the home bridge could not handle this request")
-        return [error(topics, verb, transaction_of(event.payload), failure)]
+        reply_to = event.reply_to if event.reply_to and event.reply_to.usable_for(topics) else None
+        return [routed(error(topics, verb, transaction_of(event.payload), failure), reply_to)]
 
     def _handle(self, core: BridgeCore, event: Event | None, now: datetime) -> list[Message]:
         if isinstance(event, _Stop):
@@ -162,7 +166,7 @@ class Bridge:
         if isinstance(event, _Connected):
             out += core.connected(now)
         elif isinstance(event, _Received):
-            out += core.message(event.topic, event.payload, now)
+            out += core.message(event.topic, event.payload, now, event.reply_to)
         return out + core.tick(now)
 
     def _next_event(self, wakeup: datetime | None) -> Event | None:
@@ -174,6 +178,16 @@ class Bridge:
             return self._events.get(timeout=timeout)
         except queue.Empty:
             return None
+
+
+def _event(message: Received) -> _Received:
+    reply_to = None
+    if message.response_topic is not None:
+        try:
+            reply_to = ReplyTo(message.response_topic, message.correlation)
+        except ValueError:
+            reply_to = None  # answered on the 3.1.1 topic instead
+    return _Received(message.topic, message.payload, reply_to)
 
 
 def _describe(event: Event | None) -> str:

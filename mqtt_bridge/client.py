@@ -6,18 +6,17 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mqtt_bridge.config import BrokerConfig
-from mqtt_bridge.connection import MqttConnection
+from mqtt_bridge.connection import MqttConnection, Received
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.messages import Message, parse_json, text
 from mqtt_bridge.protocol import VERBS, Topics
 
-RESPONSES = "recovery/+/response/#"
-AVAILABILITY = "recovery/+/availability"
 # The bridge must have answered this long before we stop waiting, so its reply can still arrive.
 REPLY_MARGIN_S = 0.5
 # What undoes a request that may have been carried out though its answer never came.
@@ -36,12 +35,20 @@ class NoAnswer(BridgeError):
 
 @dataclass
 class _Waiter:
+    home: str
     done: threading.Event = field(default_factory=threading.Event)
     reply: dict[str, Any] | None = None
 
 
 class BridgeClient:
-    """One connection for many homes and many concurrent requests; each waits for its own reply."""
+    """One connection for many homes and many concurrent requests; each waits for its own reply.
+
+    It hears only the homes it deals with. Over MQTT 5 every request names this instance's
+    response topic in the home's namespace (`recovery/<home>/reply/<instance>`) and carries its
+    transaction as correlation data, so the connection receives its own replies and no one
+    else's. Where the broker lacks MQTT 5 it subscribes to each home's replies as it first
+    asks that home (`recovery/<home>/response/#`). Availability is subscribed per home too.
+    """
 
     def __init__(
         self,
@@ -50,17 +57,22 @@ class BridgeClient:
         client_id: str | None = None,
         host: str | None = None,
         port: int | None = None,
+        homes: Iterable[str] = (),
+        protocol: str = "auto",
     ) -> None:
         self._waiters: dict[str, _Waiter] = {}
         self._availability: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._homes: set[str] = {_checked(home) for home in homes}
+        self.instance = uuid.uuid4().hex[:12]
         self._connection = MqttConnection(
             broker,
-            client_id or f"recovery-coach-client-{uuid.uuid4().hex[:8]}",
-            subscriptions=lambda: [RESPONSES, AVAILABILITY],
+            client_id or f"recovery-coach-client-{self.instance}",
+            subscriptions=self._subscriptions,
             on_message=self._received,
             host=host,
             port=port,
+            protocol=protocol,
         )
 
     @property
@@ -78,10 +90,44 @@ class BridgeClient:
         """Disconnect."""
         self._connection.stop()
 
+    @property
+    def v5(self) -> bool:
+        """Whether replies come on this instance's MQTT 5 response topics."""
+        return self._connection.v5
+
     def availability(self, home: str) -> str | None:
-        """Return a home bridge's retained availability ('online'/'offline'), if heard."""
+        """Return a home bridge's retained availability ('online'/'offline'), if heard.
+
+        The first call for a home subscribes to it: until its retained state arrives, None.
+        """
+        self._watch(home)
         with self._lock:
             return self._availability.get(home)
+
+    def _subscriptions(self) -> list[str]:
+        """What to subscribe on every (re)connect: the homes dealt with so far."""
+        with self._lock:
+            homes = sorted(self._homes)
+        return self._topics_for(homes, replies=True)
+
+    def _topics_for(self, homes: list[str], *, replies: bool) -> list[str]:
+        topics = [Topics(home).availability for home in homes]
+        if not self.v5:
+            topics += [Topics(home).responses for home in homes]
+        elif replies:
+            # One subscription for the replies of every home: only this instance's are sent here.
+            topics.append(f"recovery/+/reply/{self.instance}")
+        return topics
+
+    def _watch(self, home: str) -> None:
+        """Start hearing a home: its availability and, over 3.1.1, its replies."""
+        _checked(home)
+        with self._lock:
+            if home in self._homes:
+                return
+            self._homes.add(home)
+        # Sent before the request that follows it: the broker handles them in order.
+        self._connection.subscribe(self._topics_for([home], replies=False))
 
     def request(
         self, home: str, verb: str, params: dict[str, Any] | None = None, timeout: float = 5.0
@@ -95,8 +141,9 @@ class BridgeClient:
             raise BridgeError(f"unknown verb {verb!r}")
         if not self.connected:
             raise BridgeError("not connected to the MQTT broker")
+        self._watch(home)
         transaction = uuid.uuid4().hex
-        waiter = _Waiter()
+        waiter = _Waiter(home)
         with self._lock:
             self._waiters[transaction] = waiter
         expires = datetime.now(UTC) + timedelta(seconds=max(timeout - REPLY_MARGIN_S, timeout / 2))
@@ -106,7 +153,14 @@ class BridgeClient:
                 "transaction": transaction,
                 "expires_at": expires.isoformat(timespec="milliseconds"),
             }
-            self._connection.publish(Message(Topics(home).request(verb), json.dumps(payload)))
+            topics = Topics(home)
+            request = Message(
+                topics.request(verb),
+                json.dumps(payload),
+                response_topic=topics.reply(self.instance),
+                correlation=transaction.encode(),
+            )
+            self._connection.publish(request)
             if not waiter.done.wait(timeout):
                 raise NoAnswer("the home bridge did not answer", self._undo(home, verb, params))
             assert waiter.reply is not None
@@ -133,17 +187,37 @@ class BridgeClient:
         topic = Topics(home).health(runner)
         self._connection.publish(Message.json(topic, health, retain=True))
 
-    def _received(self, topic: str, payload: bytes) -> None:
+    def _received(self, message: Received) -> None:
+        topic, payload = message.topic, message.payload
         parts = topic.split("/")
         if len(parts) == 3 and parts[2] == "availability":
             with self._lock:
-                self._availability[parts[1]] = text(payload)
+                if parts[1] in self._homes:
+                    self._availability[parts[1]] = text(payload)
             return
         reply = parse_json(payload)
         if not isinstance(reply, dict):
             return
+        transaction = (
+            message.correlation.decode("utf-8", "replace")
+            if message.correlation is not None
+            else str(reply.get("transaction"))
+        )
         with self._lock:
-            waiter = self._waiters.get(str(reply.get("transaction")))
-        if waiter is not None:
+            waiter = self._waiters.get(transaction)
+        # Only the home asked may answer: the broker lets no other home write its topics.
+        if waiter is not None and _from_home(topic, waiter.home, self.instance):
             waiter.reply = reply
             waiter.done.set()
+
+
+def _checked(home: str) -> str:
+    """Refuse a home id that would not be one topic level (a wildcard would hear many homes)."""
+    if not home or any(character in home for character in "/+#"):
+        raise BridgeError(f"bad home id {home!r}")
+    return home
+
+
+def _from_home(topic: str, home: str, instance: str) -> bool:
+    topics = Topics(home)
+    return topic == topics.reply(instance) or topic.startswith(f"{topics.base}/response/")

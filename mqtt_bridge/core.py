@@ -36,12 +36,14 @@ from mqtt_bridge.protocol import (
     STATE_REFRESH_S,
     STATE_VALID_S,
     TIMEOUT,
+    ReplyTo,
     Request,
     Topics,
     UnknownVerb,
     error,
     ok,
     parse_request,
+    routed,
     transaction_of,
 )
 from mqtt_bridge.routine_control import RoutineControl
@@ -160,6 +162,10 @@ class BridgeCore:
     _says: dict[str, PendingSay] = field(init=False, default_factory=dict)
     _answered: OrderedDict[str, list[Message]] = field(init=False, default_factory=OrderedDict)
     _in_flight: set[str] = field(init=False, default_factory=set)
+    # MQTT 5 requests in flight: where each transaction's answer goes.
+    _routes: OrderedDict[str, ReplyTo] = field(init=False, default_factory=OrderedDict)
+    # The request being handled, if it named a response topic: (its transaction, where to answer).
+    _reply_to: tuple[str | None, ReplyTo] | None = field(init=False, default=None)
     _out: list[Message] = field(init=False, default_factory=list)
     _next_state: datetime | None = field(init=False, default=None)
     _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
@@ -318,15 +324,25 @@ class BridgeCore:
 
     # --- events ----------------------------------------------------------------------------
 
-    def message(self, topic: str, payload: bytes, now: datetime) -> list[Message]:
-        """Handle one incoming MQTT message."""
+    def message(
+        self, topic: str, payload: bytes, now: datetime, reply_to: ReplyTo | None = None
+    ) -> list[Message]:
+        """Handle one incoming MQTT message; an MQTT 5 request may say where to answer."""
         self._out = []
         # A confirmation queued behind its deadline (a hung bridge) must not turn into a late ok.
         self._expire_pending(now)
         verb = self.topics.verb_of(topic)
         runner = self.topics.runner_of(topic)
         if verb is not None:
-            self._request(verb, payload, now)
+            if reply_to is not None and not reply_to.usable_for(self.topics):
+                log.warning("ignoring a response topic outside this home's reply topics")
+                reply_to = None
+            if reply_to is not None:
+                self._reply_to = (transaction_of(payload), reply_to)
+            try:
+                self._request(verb, payload, now)
+            finally:
+                self._reply_to = None
         elif runner is not None:
             if self.health.message(runner, payload):
                 self._health_changed(now)
@@ -419,6 +435,11 @@ class BridgeCore:
                 return
         if transaction is not None:
             self._in_flight.add(transaction)
+            if self._reply_to is not None:
+                # Answered later (a device confirms): the answer must still find its way.
+                self._routes[transaction] = self._reply_to[1]
+                while len(self._routes) > ANSWERED_KEEP:
+                    self._routes.popitem(last=False)
         queued = len(self._out)
         try:
             self._handlers[verb](request, now)
@@ -476,6 +497,10 @@ class BridgeCore:
         self._remember(transaction, error(self.topics, verb, transaction, failure))
 
     def _remember(self, transaction: str | None, reply: Message) -> None:
+        route = self._routes.pop(transaction, None) if transaction is not None else None
+        if route is None and self._reply_to is not None and self._reply_to[0] == transaction:
+            route = self._reply_to[1]
+        reply = routed(reply, route)
         self._out.append(reply)
         if transaction is not None:
             self._in_flight.discard(transaction)

@@ -15,16 +15,20 @@ MAX_INT_DIGITS = 20
 
 @dataclass(frozen=True)
 class Message:
-    """One MQTT publish: topic, text payload, QoS and retain flag."""
+    """One MQTT publish: topic, text payload, QoS, retain flag and MQTT 5 request properties."""
 
     topic: str
     payload: str
     retain: bool = False
     qos: int = 1
+    # MQTT 5 only (dropped over 3.1.1): where the answer should go, and what it must carry back.
+    response_topic: str | None = None
+    correlation: bytes | None = None
 
     def __post_init__(self) -> None:
-        if not self.topic or "+" in self.topic or "#" in self.topic:
-            raise ValueError(f"cannot publish to {self.topic!r}")
+        for topic in (self.topic, self.response_topic):
+            if topic is not None and (not topic or "+" in topic or "#" in topic):
+                raise ValueError(f"cannot publish to {topic!r}")
         if self.qos not in (0, 1, 2):
             raise ValueError(f"bad QoS {self.qos}")
 

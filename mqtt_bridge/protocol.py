@@ -24,6 +24,8 @@ VERBS = (
     "routine/next",
 )
 MAX_TRANSACTION = 128
+# A client instance's name in its reply topic: one topic level, short and plain.
+INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Real requests are a few kilobytes (an announcement is at most 1,000 characters; a runner's health
 # state stays small as cleared flags expire): anything far larger is refused unread.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -64,7 +66,28 @@ class Topics:
         return f"{self.base}/request/{verb}"
 
     def response(self, verb: str) -> str:
+        """Where replies go for MQTT 3.1.1 clients (and MQTT 5 requests without a reply topic)."""
         return f"{self.base}/response/{verb}"
+
+    @property
+    def responses(self) -> str:
+        """The subscription that catches every 3.1.1 reply of this home."""
+        return f"{self.base}/response/#"
+
+    def reply(self, instance: str) -> str:
+        """One client instance's MQTT 5 response topic for this home.
+
+        It lies inside the home's namespace, so the broker's per-home ACL lets only this
+        home's bridge write it: a reply heard there comes from this home.
+        """
+        if not INSTANCE.match(instance):
+            raise ValueError(f"bad client instance {instance!r}")
+        return f"{self.base}/reply/{instance}"
+
+    def is_reply(self, topic: str) -> bool:
+        """Whether a topic is some client's response topic for this home."""
+        prefix = f"{self.base}/reply/"
+        return topic.startswith(prefix) and bool(INSTANCE.match(topic[len(prefix) :]))
 
     @property
     def state(self) -> str:
@@ -91,6 +114,27 @@ class Topics:
         """Return the verb of a request topic, or None for other topics."""
         prefix = f"{self.base}/request/"
         return topic[len(prefix) :] if topic.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where an MQTT 5 request wants its answer: a response topic and correlation data."""
+
+    topic: str
+    correlation: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if not self.topic or "+" in self.topic or "#" in self.topic:
+            raise ValueError(f"bad response topic {self.topic!r}")
+
+    def usable_for(self, topics: Topics) -> bool:
+        """Answer here only on this home's reply topics, with small correlation data.
+
+        Anyone allowed to send requests may name a response topic: answering on any topic
+        would let them make the bridge publish to its devices' command topics.
+        """
+        small = self.correlation is None or len(self.correlation) <= MAX_TRANSACTION
+        return topics.is_reply(self.topic) and small
 
 
 @dataclass(frozen=True)
@@ -178,6 +222,15 @@ def ok(topics: Topics, verb: str, transaction: str | None, data: dict[str, Any])
     """Build a success reply."""
     return Message.json(
         topics.response(verb), {"transaction": transaction, "status": "ok", "data": data}
+    )
+
+
+def routed(reply: Message, reply_to: ReplyTo | None) -> Message:
+    """Send a reply to the request's response topic with its correlation data, if it named one."""
+    if reply_to is None:
+        return reply
+    return Message(
+        reply_to.topic, reply.payload, reply.retain, reply.qos, None, reply_to.correlation
     )
 
 

@@ -83,7 +83,7 @@ class SpeakerDaemon:
             self._broker,
             f"recovery-coach-speaker-{self.site_id}-{uuid.uuid4().hex[:6]}",
             subscriptions=lambda: [SAY],
-            on_message=self._received,
+            on_message=lambda message: self._received(message.topic, message.payload),
             host=self._host,
             port=self._port,
         )

@@ -91,7 +91,9 @@ class HomeAccess:
         """Connect (in the background) when the settings name a broker and some home."""
         if settings.broker is None or not (settings.home or settings.user_homes):
             return None
-        client = BridgeClient(settings.broker, client_id=None)
+        # Only these homes' availability is subscribed (others as they are first asked).
+        homes = {home for home in (settings.home, *settings.user_homes.values()) if home}
+        client = BridgeClient(settings.broker, client_id=None, homes=homes)
         # Don't block start-up on the broker: paho keeps trying, and requests say if it's down.
         client.start(timeout=None)
         return cls(

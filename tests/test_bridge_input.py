@@ -208,7 +208,9 @@ def fresh_log_bounds() -> Iterator[BoundedLogFilter]:
 def _broken_core(monkeypatch: pytest.MonkeyPatch) -> None:
     """A core that fails in a way nobody foresaw, quoting the payload in its exception."""
 
-    def broken(self: BridgeCore, topic: str, payload: bytes, now: datetime) -> list[Message]:
+    def broken(
+        self: BridgeCore, topic: str, payload: bytes, now: datetime, reply_to: object = None
+    ) -> list[Message]:
         raise ValueError("cannot handle " + payload.decode("utf-8", "replace"))
 
     monkeypatch.setattr(BridgeCore, "message", broken)

@@ -280,10 +280,11 @@ def test_another_homes_credentials_can_neither_command_nor_read_a_home(
     # The intruder heard only its own home; home A never saw its messages, nor acted on them.
     assert {topic for topic, _ in intruder.heard()} == {"recovery/home_b/state"}
     seen = {topic for topic, _ in observer.heard()}
-    assert "recovery/home_a/state" in seen and "recovery/home_a/response/status" in seen
+    # The skill speaks MQTT 5: home A answered on the skill instance's own reply topic.
+    assert "recovery/home_a/state" in seen and f"recovery/home_a/reply/{skill.instance}" in seen
     assert not [t for t in seen if t.startswith(("recovery/home_a/request/heat", "cmnd/"))]
     assert "recovery/home_a/ha/heat/set" not in seen and "recovery/home_a/health/ann" not in seen
-    assert not [p for t, p in observer.heard("recovery/home_a/response/") if b"evil" in p]
+    assert not [p for t, p in observer.heard("recovery/home_a/") if b"evil" in p]
 
 
 @pytest.mark.parametrize(
