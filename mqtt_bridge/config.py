@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +26,7 @@ from mqtt_bridge.adapters import (
     Zigbee2MqttDevice,
 )
 from mqtt_bridge.adapters.base import Adapter
+from mqtt_bridge.adapters.shelly import new_source
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
@@ -226,7 +227,7 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     return BridgeConfig(
         home=str(top["home"]),
         broker=parse_broker(top.get("broker") or {}, env, base),
-        devices=_devices(top.get("devices") or {}),
+        devices=_with_rpc_source(_devices(top.get("devices") or {}), str(top["home"])),
         safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
         timezone=parse_timezone(top.get("timezone")),
@@ -455,3 +456,14 @@ def _number(value: Any, key: str) -> float:
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _with_rpc_source(devices: tuple[Device, ...], home: str) -> tuple[Device, ...]:
+    """Give this bridge's Shelly devices one RPC src of its own, new at every start."""
+    source = new_source(home) if HOME_ID.match(home) else new_source()
+    return tuple(
+        replace(device, adapter=replace(device.adapter, source=source))
+        if isinstance(device.adapter, ShellySwitch)
+        else device
+        for device in devices
+    )

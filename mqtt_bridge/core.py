@@ -30,6 +30,7 @@ from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import (
     BUSY,
+    DEVICE_ERROR,
     EXPIRED,
     NOT_CONFIGURED,
     OFFLINE,
@@ -754,6 +755,8 @@ class BridgeCore:
             self._switch_off(
                 role
             )  # back from offline: the OFF it missed goes now, not at the retry
+        if observation.error is not None:
+            self._refused_by_device(role, observation.error, now)
         if observation.on is not None:
             self._confirm(role, observation.on, now)
             if role in (Role.HEATING_PAD, Role.BATH_VALVE):
@@ -779,6 +782,19 @@ class BridgeCore:
             self._pending.remove(pending)
             data = pending.on_confirmed(now)
             self._reply_ok(pending.verb, pending.transaction, data)
+
+    def _refused_by_device(self, role: Role, why: str, now: datetime) -> None:
+        """The device answered with an error: what waits for it fails now, in its words."""
+        waiting = [p for p in self._pending if p.role is role]
+        if not waiting:
+            log.warning("%s answered with an error: %s", ROLE_NAMES[role], why)
+            return
+        for pending in waiting:
+            self._pending.remove(pending)
+            self._finish(pending.transaction)
+            pending.on_timeout(now)  # as if never confirmed: a failed start is switched off
+            failure = DeviceError(DEVICE_ERROR, f"{ROLE_NAMES[role]} answered with an error: {why}")
+            self._reply_error(pending.verb, pending.transaction, failure)
 
     def _reconcile_switch(self, role: Role, on: bool, now: datetime) -> None:
         if any(p.role is role and p.want_on for p in self._pending):

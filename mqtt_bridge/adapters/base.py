@@ -24,6 +24,8 @@ class Observation:
     online: bool | None = None
     temperature_c: float | None = None
     wet: bool | None = None
+    # The device answered a command with an error, in its own words.
+    error: str | None = None
 
 
 class Adapter(Protocol):
