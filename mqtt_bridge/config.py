@@ -26,7 +26,6 @@ from mqtt_bridge.adapters import (
     Zigbee2MqttDevice,
 )
 from mqtt_bridge.adapters.base import Adapter
-from mqtt_bridge.adapters.shelly import new_source
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
@@ -224,10 +223,11 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     _known(ha, "homeassistant.", {"enabled", "discovery_prefix"})
     raw_database = top.get("timer_database")
     database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
+    broker = parse_broker(top.get("broker") or {}, env, base)
     return BridgeConfig(
         home=str(top["home"]),
-        broker=parse_broker(top.get("broker") or {}, env, base),
-        devices=_with_rpc_source(_devices(top.get("devices") or {}), str(top["home"])),
+        broker=broker,
+        devices=_with_rpc_source(_devices(top.get("devices") or {}), str(top["home"]), broker),
         safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
         timezone=parse_timezone(top.get("timezone")),
@@ -458,12 +458,30 @@ def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _with_rpc_source(devices: tuple[Device, ...], home: str) -> tuple[Device, ...]:
-    """Give this bridge's Shelly devices one RPC src of its own, new at every start."""
-    source = new_source(home) if HOME_ID.match(home) else new_source()
-    return tuple(
-        replace(device, adapter=replace(device.adapter, source=source))
-        if isinstance(device.adapter, ShellySwitch)
-        else device
-        for device in devices
-    )
+def bridge_client_id(home: str, broker: BrokerConfig) -> str:
+    """Return the bridge's MQTT client id: `broker.client_id`, or one named after the home."""
+    return broker.client_id or f"recovery-coach-bridge-{home}"
+
+
+def _with_rpc_source(
+    devices: tuple[Device, ...], home: str, broker: BrokerConfig
+) -> tuple[Device, ...]:
+    """Make the bridge's client id the RPC src of its Shelly devices, which reply on <src>/rpc.
+
+    The broker lets only one client at a time use a client id, so no two bridges on a broker
+    share a src; and, unlike a random one, it can be named in an ACL.
+    """
+    if broker.client_id is None and not HOME_ID.match(home):
+        return devices  # the home's own check names the problem
+    source = bridge_client_id(home, broker)
+    try:
+        return tuple(
+            replace(device, adapter=replace(device.adapter, source=source))
+            if isinstance(device.adapter, ShellySwitch)
+            else device
+            for device in devices
+        )
+    except ConfigError:
+        raise ConfigError(
+            f"broker.client_id: {source!r} is the Shelly RPC src, so it must be one topic level"
+        ) from None

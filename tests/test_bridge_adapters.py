@@ -79,6 +79,7 @@ def test_shelly_rpc() -> None:
     request = json.loads(message.payload)
     assert message.topic == "shellyplus1-abc/rpc"
     assert request["method"] == "Switch.Set" and request["src"] == valve.source
+    # Without a configuration to name it after the bridge, each adapter gets a src of its own.
     assert valve.source.startswith("recovery-coach-") and valve.source != ShellySwitch("x").source
     assert request["params"] == {"id": 0, "on": True, "toggle_after": 600}
     assert valve.parse("shellyplus1-abc/status/switch:0", b'{"id":0,"output":true}') == Observation(

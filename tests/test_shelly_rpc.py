@@ -16,6 +16,7 @@ from mqtt_support import Spy, wait_until
 from mqtt_bridge.adapters import ShellySwitch
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.config import Role
+from mqtt_bridge.errors import ConfigError
 
 
 @pytest.fixture
@@ -68,13 +69,16 @@ def test_two_bridges_on_one_broker_each_get_only_their_own_shelly_replies(
     assert f"{sources['shellyplus1-b']}/rpc" not in subscriptions["home_a"]
 
 
-def test_the_shelly_src_differs_between_starts_of_the_same_home(tmp_path: Path) -> None:
-    first = CoreHarness(tmp_path, devices=shelly_home("test_home", "shellyplus1-a"))
-    second = CoreHarness(tmp_path, devices=shelly_home("test_home", "shellyplus1-a"))
-    sources = [source_of(h.config) for h in (first, second)]
-    assert sources[0] != sources[1]
-    assert all(s.startswith("recovery-coach-test_home-") for s in sources)
-    assert f"{sources[0]}/rpc" in first.core.subscriptions()
+def test_the_shelly_src_is_the_bridges_own_client_id(tmp_path: Path) -> None:
+    # The broker allows one connection per client id: no other bridge can hold the same src.
+    home = CoreHarness(tmp_path, devices=shelly_home("test_home", "shellyplus1-a"))
+    assert source_of(home.config) == "recovery-coach-bridge-test_home"
+    assert "recovery-coach-bridge-test_home/rpc" in home.core.subscriptions()
+    devices = shelly_home("test_home", "shellyplus1-a")
+    named = CoreHarness(tmp_path, devices=devices, broker={"client_id": "pi-b"})
+    assert source_of(named.config) == "pi-b"
+    with pytest.raises(ConfigError, match=r"broker\.client_id: 'pi/b' is the Shelly RPC src"):
+        CoreHarness(tmp_path, devices=devices, broker={"client_id": "pi/b"})
 
 
 # --- Shelly: RPC error frames ---------------------------------------------------------------

@@ -18,9 +18,9 @@ MAX_ERROR_CHARS = 200
 _request_ids = itertools.count(1)
 
 
-def new_source(home: str | None = None) -> str:
-    """Return an RPC `src` of our own: devices reply on `<src>/rpc`, so no two bridges share one."""
-    return "-".join(["recovery-coach", *([home] if home else []), secrets.token_hex(4)])
+def new_source() -> str:
+    """Return an RPC `src` of our own: devices reply on `<src>/rpc`, so no two users share one."""
+    return f"recovery-coach-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ShellySwitch:
 
     device_id: str
     switch_id: int = 0
-    # Per bridge process: set from the home by the configuration, random otherwise.
+    # The configuration sets the bridge's MQTT client id; random when built without one.
     source: str = field(default_factory=new_source)
     auto_off: bool = True
     _component: str = field(init=False, default="")
