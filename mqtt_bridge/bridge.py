@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mqtt_bridge.clock import SYSTEM_CLOCK, Clock
-from mqtt_bridge.config import BridgeConfig
+from mqtt_bridge.config import BridgeConfig, bridge_client_id
 from mqtt_bridge.connection import MqttConnection, Received
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import BridgeError
@@ -83,7 +83,7 @@ class Bridge:
         )
         self._core = core
         topics = Topics(self.config.home)
-        client_id = self.config.broker.client_id or f"recovery-coach-bridge-{self.config.home}"
+        client_id = bridge_client_id(self.config.home, self.config.broker)
         self._connection = MqttConnection(
             self.config.broker,
             client_id,

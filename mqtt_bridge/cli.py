@@ -154,12 +154,14 @@ def request_command(verb: str, params: str, config: Path | None, timeout: float)
     default=None,
     help="Write each announcement to a WAV file in this folder instead of playing it.",
 )
+@click.option("--espeak", default=None, help="The espeak-ng binary [found on PATH]")
 def speaker_command(
     broker_url: str | None,
     config: Path | None,
     site_id: str | None,
     lang: str | None,
     to_wav: Path | None,
+    espeak: str | None,
 ) -> None:
     """Speak announcements (hermes/tts/say) with espeak-ng, e.g. on a Raspberry Pi."""
     if broker_url is not None:
@@ -172,7 +174,7 @@ def speaker_command(
         adapter = device.adapter if device else None
         site = site_id or (adapter.site_id if isinstance(adapter, HermesSpeaker) else "default")
         lang = lang or (adapter.lang if isinstance(adapter, HermesSpeaker) else None)
-    daemon = SpeakerDaemon(broker, site, lang=lang, to_wav=to_wav)
+    daemon = SpeakerDaemon(broker, site, lang=lang, to_wav=to_wav, espeak=espeak)
     try:
         daemon.start()
     except BridgeError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -239,10 +239,11 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     _known(ha, "homeassistant.", {"enabled", "discovery_prefix", "discovery"})
     raw_database = top.get("timer_database")
     database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
+    broker = parse_broker(top.get("broker") or {}, env, base)
     return BridgeConfig(
         home=str(top["home"]),
-        broker=parse_broker(top.get("broker") or {}, env, base),
-        devices=_devices(top.get("devices") or {}),
+        broker=broker,
+        devices=_with_rpc_source(_devices(top.get("devices") or {}), str(top["home"]), broker),
         safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
         timezone=parse_timezone(top.get("timezone")),
@@ -483,3 +484,32 @@ def _number(value: Any, key: str) -> float:
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def bridge_client_id(home: str, broker: BrokerConfig) -> str:
+    """Return the bridge's MQTT client id: `broker.client_id`, or one named after the home."""
+    return broker.client_id or f"recovery-coach-bridge-{home}"
+
+
+def _with_rpc_source(
+    devices: tuple[Device, ...], home: str, broker: BrokerConfig
+) -> tuple[Device, ...]:
+    """Make the bridge's client id the RPC src of its Shelly devices, which reply on <src>/rpc.
+
+    The broker lets only one client at a time use a client id, so no two bridges on a broker
+    share a src; and, unlike a random one, it can be named in an ACL.
+    """
+    if broker.client_id is None and not HOME_ID.match(home):
+        return devices  # the home's own check names the problem
+    source = bridge_client_id(home, broker)
+    try:
+        return tuple(
+            replace(device, adapter=replace(device.adapter, source=source))
+            if isinstance(device.adapter, ShellySwitch)
+            else device
+            for device in devices
+        )
+    except ConfigError:
+        raise ConfigError(
+            f"broker.client_id: {source!r} is the Shelly RPC src, so it must be one topic level"
+        ) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import (
     BUSY,
+    DEVICE_ERROR,
     EXPIRED,
     NOT_CONFIGURED,
     OFFLINE,
@@ -169,6 +171,8 @@ class BridgeCore:
     _out: list[Message] = field(init=False, default_factory=list)
     _next_state: datetime | None = field(init=False, default=None)
     _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
+    # New at every start: Hermes session ids must not repeat across bridges or restarts.
+    _say_prefix: str = field(init=False, default_factory=lambda: secrets.token_hex(4))
     routines: RoutineControl = field(init=False)
     health: RunnerHealth = field(init=False)
 
@@ -365,6 +369,8 @@ class BridgeCore:
         self._expire_pending(now)
         for say_id, say in [(k, v) for k, v in self._says.items() if v.deadline <= now]:
             del self._says[say_id]
+            if say.transaction is None:
+                continue  # the bridge's own words: only an error from the speaker is reported
             self._finish(say.transaction)
             failure = DeviceError(TIMEOUT, "the speaker did not answer")
             self._reply_error("announce", say.transaction, failure)
@@ -705,12 +711,13 @@ class BridgeCore:
 
     def _say(self, words: str, now: datetime, transaction: str | None = None) -> str:
         speaker = self._speaker()
-        say_id = f"{'req' if transaction else 'bridge'}-{next(self._say_ids)}"
+        kind = "req" if transaction else "bridge"
+        say_id = f"{kind}-{self._say_prefix}-{next(self._say_ids)}"
         if speaker is None:
             log.info("no speaker for: %s", words)
             return say_id
         self._out += speaker.say(words, say_id)
-        if speaker.confirms and transaction is not None:
+        if speaker.confirms:
             # Speech takes time: allow for reading the words aloud before calling it lost.
             allowance = self._real(5 + len(words) / 12)
             self._says[say_id] = PendingSay(transaction, now + allowance)
@@ -789,6 +796,9 @@ class BridgeCore:
                 finished = adapter.finished(topic, payload)
                 if finished is not None:
                     self._said(finished)
+                failed = adapter.failed(topic, payload)
+                if failed is not None:
+                    self._not_said(*failed)
                 continue
             if topic not in adapter.subscriptions():
                 continue
@@ -812,6 +822,8 @@ class BridgeCore:
             self._switch_off(
                 role
             )  # back from offline: the OFF it missed goes now, not at the retry
+        if observation.error is not None:
+            self._refused_by_device(role, observation.error, now)
         if observation.on is not None:
             self._confirm(role, observation.on, now)
             if role in (Role.HEATING_PAD, Role.BATH_VALVE):
@@ -866,6 +878,19 @@ class BridgeCore:
                 TIMEOUT,
                 f"{ROLE_NAMES[role]} did not take its own auto-off timer, so I've switched it off",
             )
+            self._reply_error(pending.verb, pending.transaction, failure)
+
+    def _refused_by_device(self, role: Role, why: str, now: datetime) -> None:
+        """The device answered with an error: what waits for it fails now, in its words."""
+        waiting = [p for p in self._pending if p.role is role]
+        if not waiting:
+            log.warning("%s answered with an error: %s", ROLE_NAMES[role], why)
+            return
+        for pending in waiting:
+            self._pending.remove(pending)
+            self._finish(pending.transaction)
+            pending.on_timeout(now)  # as if never confirmed: a failed start is switched off
+            failure = DeviceError(DEVICE_ERROR, f"{ROLE_NAMES[role]} answered with an error: {why}")
             self._reply_error(pending.verb, pending.transaction, failure)
 
     def _reconcile_switch(self, role: Role, on: bool, now: datetime) -> None:
@@ -1009,8 +1034,18 @@ class BridgeCore:
 
     def _said(self, say_id: str) -> None:
         say = self._says.pop(say_id, None)
-        if say is not None:
+        if say is not None and say.transaction is not None:
             self._reply_ok("announce", say.transaction, {"id": say_id, "confirmed": True})
+
+    def _not_said(self, say_id: str, why: str) -> None:
+        """The speaker reported it could not say one of ours: that announcement failed."""
+        say = self._says.pop(say_id, None)
+        if say is None:
+            return  # another bridge's, or one already answered
+        log.warning("the speaker could not say %s: %s", say_id, why)
+        self._finish(say.transaction)
+        failure = DeviceError(DEVICE_ERROR, f"the speaker could not say it: {why}")
+        self._reply_error("announce", say.transaction, failure)
 
     def _expect(
         self,

@@ -42,6 +42,8 @@ NOT_CONFIGURED = "not_configured"
 BUSY = "busy"
 UNKNOWN_VERB = "unknown_verb"
 EXPIRED = "expired"
+# The device (or speaker) answered the command with an error of its own.
+DEVICE_ERROR = "device_error"
 # The retained state is refreshed this often and holds this long: past it, its bridge is gone.
 STATE_REFRESH_S = 30
 STATE_VALID_S = 75

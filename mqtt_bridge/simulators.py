@@ -4,10 +4,12 @@ Each simulator is its own MQTT client with its own last will, as the real device
 - TasmotaPlug: cmnd/stat/tele topics under its FullTopic; PulseTime (0.1 s steps up to 111, then
   seconds + 100) that a Power ON restarts; Backlog0; SetOption26 (POWER1); LWT Online/Offline.
 - ShellySwitch (Gen2): RPC on <id>/rpc (Switch.Set with toggle_after, Switch.GetStatus), replies to
-  <src>/rpc, NotifyStatus on <id>/events/rpc, status on <id>/status/switch:N, <id>/online.
+  <src>/rpc (only that src), NotifyStatus on <id>/events/rpc, status on <id>/status/switch:N,
+  <id>/online; an error frame {"error": {"code", "message"}} for a bad switch id or when refusing.
 - Zigbee2MqttSwitch: <base>/<name>/set with on_time, /get, state JSON, availability JSON.
 - Zigbee2MqttSensor: temperature / water_leak state JSON (retained, as with `retain: true`).
-- HermesSatellite: speaks hermes/tts/say for its site and answers hermes/tts/sayFinished.
+- HermesSatellite: speaks hermes/tts/say for its site and answers hermes/tts/sayFinished, or, when
+  it fails, hermes/error/tts (error, context, siteId, sessionId) and no sayFinished.
 - BathModel: water warms toward the tap temperature and rises toward full while the valve is open.
 Timers run `scale` times faster than real time, matching the bridge's ScaledClock.
 """
@@ -290,6 +292,8 @@ class ShellyGen2Switch(SimulatedSwitch):
         super().__init__(device_id, host, port, **kw)
         self._timer_started: float | None = None
         self._timer_duration: float | None = None
+        # (code, message): Switch.Set answers this error frame instead of switching.
+        self.refuse: tuple[int, str] | None = None
 
     def subscriptions(self) -> list[str]:
         return [f"{self.device_id}/rpc"]
@@ -317,28 +321,32 @@ class ShellyGen2Switch(SimulatedSwitch):
         request = parse_json(payload)
         if not isinstance(request, dict):
             return
-        params = request.get("params") or {}
+        params = request.get("params")
+        params = params if isinstance(params, dict) else {}
         method = request.get("method")
-        result: dict[str, Any]
-        if method == "Switch.Set" and params.get("id", 0) == self.switch_id:
+        answer: dict[str, Any]
+        # Argument errors as Shelly's "Common Errors" page shows them.
+        if method in ("Switch.Set", "Switch.GetStatus") and "id" not in params:
+            answer = {"error": {"code": -103, "message": "Missing required 'id'"}}
+        elif method in ("Switch.Set", "Switch.GetStatus") and params["id"] != self.switch_id:
+            answer = {"error": {"code": -105, "message": f"Bad id={params.get('id')}"}}
+        elif method == "Switch.Set" and self.refuse is not None:
+            answer = {"error": {"code": self.refuse[0], "message": self.refuse[1]}}
+        elif method == "Switch.Set":
             was_on = self.on
             after = float(params.get("toggle_after") or 0)
             self._timer_started = time.time() if after else None
             self._timer_duration = after or None
             self.set_output(bool(params.get("on")), after)
-            result = {"was_on": was_on}
-        elif method == "Switch.GetStatus" and params.get("id", 0) == self.switch_id:
-            result = self.status()
+            answer = {"result": {"was_on": was_on}}
+        elif method == "Switch.GetStatus":
+            answer = {"result": self.status()}
         else:
-            result = {}
+            answer = {"error": {"code": 404, "message": f"No handler for {method}"}}
         source = request.get("src")
-        if source:
-            reply = {
-                "id": request.get("id"),
-                "src": self.device_id,
-                "dst": source,
-                "result": result,
-            }
+        if isinstance(source, str) and source:
+            # The reply goes to the requester's own topic only, never to anyone else's.
+            reply = {"id": request.get("id"), "src": self.device_id, "dst": source, **answer}
             self.publish(f"{source}/rpc", reply)
 
     def report(self) -> None:
@@ -448,6 +456,8 @@ class HermesSatellite(SimulatedDevice):
         self.site_id = site_id
         super().__init__(f"speaker[{site_id}]", host, port, **kw)
         self.spoken: list[str] = []
+        # When set, speaking fails with this message, reported on hermes/error/tts.
+        self.fail_with: str | None = None
 
     def subscriptions(self) -> list[str]:
         return ["hermes/tts/say"]
@@ -457,6 +467,16 @@ class HermesSatellite(SimulatedDevice):
         if not isinstance(request, dict) or request.get("siteId", "default") != self.site_id:
             return
         words = str(request.get("text", ""))
+        if self.fail_with is not None:
+            self.event(f"could not say {words!r}: {self.fail_with}")
+            failure = {
+                "error": self.fail_with,
+                "context": request.get("id"),
+                "siteId": self.site_id,
+                "sessionId": request.get("sessionId"),
+            }
+            self.publish("hermes/error/tts", failure)
+            return
         self.spoken.append(words)
         self.event(f'"{words}"')
         finished = {

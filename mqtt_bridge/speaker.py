@@ -1,13 +1,14 @@
 """A speaker for homes without one: Hermes text-to-speech with espeak-ng.
 
 Listens on hermes/tts/say for its site, speaks (or writes a WAV file), then answers
-hermes/tts/sayFinished. It only says "finished" when speech really happened, so the bridge can
-tell a silent speaker from a working one.
+hermes/tts/sayFinished. It only says "finished" when speech really happened; when espeak-ng
+fails it answers hermes/error/tts instead, so the bridge can tell a failing speaker at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import re
 import shutil
@@ -17,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mqtt_bridge.adapters.speakers import SAY, SAY_FINISHED
+from mqtt_bridge.adapters.speakers import SAY, SAY_FAILED, SAY_FINISHED
 from mqtt_bridge.config import BrokerConfig
 from mqtt_bridge.connection import MqttConnection
 from mqtt_bridge.errors import BridgeError
@@ -26,6 +27,7 @@ from mqtt_bridge.messages import Message, parse_json
 log = logging.getLogger(__name__)
 ESPEAK_TIMEOUT_S = 120
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+STDERR_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,12 @@ class Utterance:
     lang: str | None
 
 
-def find_espeak() -> str:
-    """Return the espeak-ng binary, or explain how to install it."""
+def find_espeak(path: str | None = None) -> str:
+    """Return the espeak-ng binary (the given one, or the one on PATH), or explain what's wrong."""
+    if path is not None:
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise BridgeError(f"espeak-ng: {path} is not an executable file")
+        return path
     found = shutil.which("espeak-ng")
     if found is None:
         raise BridgeError("espeak-ng is not installed: sudo apt-get install espeak-ng")
@@ -63,8 +69,10 @@ class SpeakerDaemon:
         to_wav: Path | None = None,
         host: str | None = None,
         port: int | None = None,
+        espeak: str | None = None,
     ) -> None:
         self.site_id = site_id
+        self._espeak_path = espeak
         self.lang = lang
         self.to_wav = to_wav
         self._broker, self._host, self._port = broker, host, port
@@ -76,7 +84,7 @@ class SpeakerDaemon:
 
     def start(self) -> None:
         """Check espeak-ng, connect, and start speaking what arrives."""
-        self._espeak = find_espeak()
+        self._espeak = find_espeak(self._espeak_path)
         if self.to_wav is not None:
             self.to_wav.mkdir(parents=True, exist_ok=True)
         self._connection = MqttConnection(
@@ -118,16 +126,27 @@ class SpeakerDaemon:
 
     def _run(self) -> None:
         while (utterance := self._queue.get()) is not None:
-            if self._speak(utterance):
+            failure = self._speak(utterance)
+            assert self._connection is not None
+            if failure is None:
                 finished = {
                     "id": utterance.say_id,
                     "siteId": self.site_id,
                     "sessionId": utterance.session_id,
                 }
-                assert self._connection is not None
                 self._connection.publish(Message.json(SAY_FINISHED, finished))
+            else:
+                # Rhasspy's TtsError: the id goes in context, as the error has no id of its own.
+                error = {
+                    "error": failure,
+                    "context": utterance.say_id,
+                    "siteId": self.site_id,
+                    "sessionId": utterance.session_id,
+                }
+                self._connection.publish(Message.json(SAY_FAILED, error))
 
-    def _speak(self, utterance: Utterance) -> bool:
+    def _speak(self, utterance: Utterance) -> str | None:
+        """Say it; return None when spoken, else why not."""
         command = [self._espeak, "-v", voice_for(utterance.lang), "--stdin"]
         target: Path | None = None
         if self.to_wav is not None:
@@ -142,10 +161,17 @@ class SpeakerDaemon:
                 capture_output=True,
                 timeout=ESPEAK_TIMEOUT_S,
             )
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.error("could not speak %r: %s", utterance.text[:40], exc)
-            return False
-        if target is not None:
-            self.rendered.append(target)
-        log.info("said: %s", utterance.text)
-        return True
+        except subprocess.CalledProcessError as exc:
+            said = (exc.stderr or b"").decode("utf-8", "replace").strip()[:STDERR_SHOWN]
+            failure = f"espeak-ng failed (exit {exc.returncode})" + (f": {said}" if said else "")
+        except subprocess.TimeoutExpired:
+            failure = f"espeak-ng took longer than {ESPEAK_TIMEOUT_S} s"
+        except OSError as exc:
+            failure = f"espeak-ng could not run: {exc.strerror or exc}"
+        else:
+            if target is not None:
+                self.rendered.append(target)
+            log.info("said: %s", utterance.text)
+            return None
+        log.error("could not speak %r: %s", utterance.text[:40], failure)
+        return failure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -124,7 +125,9 @@ def test_shelly_rpc() -> None:
     (message,) = valve.turn_on(600)
     request = json.loads(message.payload)
     assert message.topic == "shellyplus1-abc/rpc"
-    assert request["method"] == "Switch.Set" and request["src"] == "recovery-coach"
+    assert request["method"] == "Switch.Set" and request["src"] == valve.source
+    # Without a configuration to name it after the bridge, each adapter gets a src of its own.
+    assert valve.source.startswith("recovery-coach-") and valve.source != ShellySwitch("x").source
     assert request["params"] == {"id": 0, "on": True, "toggle_after": 600}
     assert valve.parse("shellyplus1-abc/status/switch:0", b'{"id":0,"output":true}') == Observation(
         on=True, online=True
@@ -135,12 +138,23 @@ def test_shelly_rpc() -> None:
     )
     other = {"method": "NotifyStatus", "params": {"switch:1": {"output": True}}}
     assert valve.parse("shellyplus1-abc/events/rpc", json.dumps(other).encode()) is None
-    reply = {"id": 3, "src": "shellyplus1-abc", "dst": "recovery-coach", "result": {"output": True}}
-    assert valve.parse("recovery-coach/rpc", json.dumps(reply).encode()) == Observation(
+    assert f"{valve.source}/rpc" in valve.subscriptions()
+    reply: dict[str, Any] = {
+        "id": 3,
+        "src": "shellyplus1-abc",
+        "dst": valve.source,
+        "result": {"output": True},
+    }
+    assert valve.parse(f"{valve.source}/rpc", json.dumps(reply).encode()) == Observation(
         on=True, online=True
     )
+    failed = {**reply, "error": {"code": -105, "message": "Bad id=0"}}
+    del failed["result"]
+    assert valve.parse(f"{valve.source}/rpc", json.dumps(failed).encode()) == Observation(
+        online=True, error="Bad id=0 (code -105)"
+    )
     reply["src"] = "another-shelly"
-    assert valve.parse("recovery-coach/rpc", json.dumps(reply).encode()) is None
+    assert valve.parse(f"{valve.source}/rpc", json.dumps(reply).encode()) is None
     assert valve.parse("shellyplus1-abc/online", b"false") == Observation(online=False)
 
 

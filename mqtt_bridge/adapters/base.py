@@ -26,6 +26,8 @@ class Observation:
     wet: bool | None = None
     # The device's own auto-off as it reports it now holds, in seconds (0: none).
     auto_off_s: float | None = None
+    # The device answered a command with an error, in its own words.
+    error: str | None = None
 
 
 class Adapter(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,13 @@ from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.messages import Message, parse_json, text
 
 DEVICE_ID = re.compile(r"^[^/#+\s]+$")
+MAX_ERROR_CHARS = 200
 _request_ids = itertools.count(1)
+
+
+def new_source() -> str:
+    """Return an RPC `src` of our own: devices reply on `<src>/rpc`, so no two users share one."""
+    return f"recovery-coach-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,8 @@ class ShellySwitch:
 
     device_id: str
     switch_id: int = 0
-    source: str = "recovery-coach"
+    # The configuration sets the bridge's MQTT client id; random when built without one.
+    source: str = field(default_factory=new_source)
     auto_off: bool = True
     _component: str = field(init=False, default="")
 
@@ -31,6 +39,8 @@ class ShellySwitch:
             raise ConfigError(f"adapter.device_id: {self.device_id!r} is not a Shelly topic prefix")
         if not 0 <= self.switch_id <= 15:
             raise ConfigError("adapter.switch: must be 0 to 15")
+        if not DEVICE_ID.match(self.source):
+            raise ConfigError(f"adapter.source: {self.source!r} is not a topic level")
         object.__setattr__(self, "_component", f"switch:{self.switch_id}")
 
     def subscriptions(self) -> list[str]:
@@ -63,7 +73,7 @@ class ShellySwitch:
 
     @never_raises
     def parse(self, topic: str, payload: bytes) -> Observation | None:
-        """Read status, NotifyStatus, our RPC replies and the online flag."""
+        """Read status, NotifyStatus, our RPC replies (results and errors) and the online flag."""
         if topic == f"{self.device_id}/online":
             online = word_to_bool(text(payload))
             return Observation(online=online) if online is not None else None
@@ -81,7 +91,21 @@ class ShellySwitch:
         else:  # a reply to one of our requests, possibly for another device
             if document.get("src") != self.device_id:
                 return None
+            if "error" in document:
+                return Observation(online=True, error=rpc_error(document["error"]))
             status = document.get("result")
         if not isinstance(status, dict) or not isinstance(status.get("output"), bool):
             return None
         return Observation(on=status["output"], online=True)
+
+
+def rpc_error(failure: Any) -> str:
+    """Describe an RPC error frame's {"code", "message"} in the device's own words."""
+    if not isinstance(failure, dict):
+        return "an error without a description"
+    message = failure.get("message")
+    words = str(message)[:MAX_ERROR_CHARS] if message else "an error without a description"
+    code = failure.get("code")
+    if isinstance(code, int) and not isinstance(code, bool):
+        return f"{words} (code {code})"
+    return words

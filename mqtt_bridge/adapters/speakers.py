@@ -11,6 +11,9 @@ from mqtt_bridge.messages import Message, parse_json
 
 SAY = "hermes/tts/say"
 SAY_FINISHED = "hermes/tts/sayFinished"
+# Rhasspy's TTS error: {"error", "context", "siteId", "sessionId"}, and no sayFinished after it.
+SAY_FAILED = "hermes/error/tts"
+MAX_ERROR_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,8 @@ class HermesSpeaker:
             raise ConfigError("adapter.site_id: must not be empty")
 
     def subscriptions(self) -> list[str]:
-        """Listen for the satellite's 'finished speaking' notice."""
-        return [SAY_FINISHED]
+        """Listen for the satellite's 'finished speaking' notice and its errors."""
+        return [SAY_FINISHED, SAY_FAILED]
 
     def say(self, words: str, say_id: str) -> list[Message]:
         """Ask the satellite to speak."""
@@ -48,6 +51,24 @@ class HermesSpeaker:
             return None
         say_id = document.get("id") or document.get("sessionId")
         return say_id if isinstance(say_id, str) and say_id else None
+
+    @never_raises
+    def failed(self, topic: str, payload: bytes) -> tuple[str, str] | None:
+        """Return (announcement id, the speaker's words) if this says speaking it failed."""
+        if topic != SAY_FAILED:
+            return None
+        document = parse_json(payload)
+        if not isinstance(document, dict):
+            return None
+        if document.get("siteId", "default") != self.site_id:
+            return None
+        # The error carries no id: our session id (one per announcement) says which it was.
+        say_id = document.get("sessionId") or document.get("context")
+        if not isinstance(say_id, str) or not say_id:
+            return None
+        error = document.get("error")
+        words = str(error)[:MAX_ERROR_CHARS] if error else "an error without a description"
+        return say_id, words
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,10 @@ class TopicSpeaker:
 
     def finished(self, topic: str, payload: bytes) -> str | None:
         """Plain topics never report back."""
+        return None
+
+    def failed(self, topic: str, payload: bytes) -> tuple[str, str] | None:
+        """Nor report errors."""
         return None
 
 

@@ -49,7 +49,7 @@ topic read stat/heatpad/#
 topic read tele/heatpad/#
 topic write shellyplus1-bath/rpc
 topic read shellyplus1-bath/#
-topic read recovery-coach/rpc
+topic read recovery-coach-bridge-home_a/rpc
 topic readwrite zigbee2mqtt/bath_temp/#
 topic read zigbee2mqtt/bath_temp
 topic read zigbee2mqtt/bath_leak
