@@ -587,9 +587,13 @@ class SimulatedHome:
                 Role.HEATING_PAD,
                 Role.BATH_VALVE,
             ):
-                simulator = Zigbee2MqttSwitch(
-                    adapter.friendly_name, host, port, adapter.base_topic, **kw
+                # The firmware the config describes: a Tuya plug for `countdown`.
+                firmware = (
+                    TuyaCountdownPlug
+                    if adapter.auto_off_command == "countdown"
+                    else Zigbee2MqttSwitch
                 )
+                simulator = firmware(adapter.friendly_name, host, port, adapter.base_topic, **kw)
             elif isinstance(adapter, Zigbee2MqttDevice):
                 initial: dict[str, Any] = (
                     {"temperature_c": 20.0}
