@@ -173,11 +173,11 @@ def _document(broker: MosquittoBroker, tmp_path: Path, auto_off: str | None) -> 
 
 KINDS = {
     # A genOnOff plug that honours on_time and does not report by itself: only /get answers.
-    "on_time": lambda broker, **kw: Zigbee2MqttSwitch(
-        PLUG, broker.host, broker.port, reports=False, **kw
+    "on_time": lambda broker, reports=False, **kw: Zigbee2MqttSwitch(
+        PLUG, broker.host, broker.port, reports=reports, **kw
     ),
-    "countdown": lambda broker, **kw: TuyaCountdownPlug(
-        PLUG, broker.host, broker.port, reports=False, **kw
+    "countdown": lambda broker, reports=False, **kw: TuyaCountdownPlug(
+        PLUG, broker.host, broker.port, reports=reports, **kw
     ),
 }
 
@@ -235,37 +235,71 @@ def test_each_kind_gets_its_own_timer_in_seconds_and_the_bridge_still_sends_off(
         spy.stop()
 
 
+class DeadBridgeHome:
+    """The bridge as a process (to kill), a pad plug of a chosen kind and a client."""
+
+    def __init__(
+        self, broker: MosquittoBroker, tmp_path: Path, kind: str, scale: float, **plug: Any
+    ) -> None:
+        document = _document(broker, tmp_path, kind)
+        config = parse_config(document, env={})
+        self.events: list[tuple[float, str]] = []
+        self.plug = KINDS[kind](
+            broker,
+            scale=scale,
+            on_event=lambda line: self.events.append((time.monotonic(), line)),
+            **plug,
+        )
+        self.devices = SimulatedHome(config, broker.host, broker.port, scale=scale)
+        self.devices.devices[Role.HEATING_PAD] = self.plug
+        self.devices.start()
+        self.process = BridgeProcess(document, tmp_path, scale, time.time())
+        self.process.start(broker)
+        self.client = BridgeClient(config.broker)
+        self.client.start()
+
+    def request(self, verb: str, **params: Any) -> dict[str, Any]:
+        return self.client.request("test_home", verb, params, timeout=8)
+
+    def stop(self) -> None:
+        self.client.stop()
+        self.process.terminate()
+        self.devices.stop()
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_with_the_bridge_dead_each_kind_switches_itself_off_on_time(
     private_broker: MosquittoBroker, tmp_path: Path, kind: str
 ) -> None:
-    scale = 30.0
-    document = _document(private_broker, tmp_path, kind)
-    config = parse_config(document, env={})
-    events: list[tuple[float, str]] = []
-    plug = KINDS[kind](
-        private_broker,
-        scale=scale,
-        on_event=lambda line: events.append((time.monotonic(), line)),
-    )
-    devices = SimulatedHome(config, private_broker.host, private_broker.port, scale=scale)
-    devices.devices[Role.HEATING_PAD] = plug
-    devices.start()
-    process = BridgeProcess(document, tmp_path, scale, time.time())
-    process.start(private_broker)
-    client = BridgeClient(config.broker)
-    client.start()
+    home = DeadBridgeHome(private_broker, tmp_path, kind, scale=30.0)
     try:
-        reply = client.request("test_home", "heat/start", {"minutes": 2}, timeout=8)
+        reply = home.request("heat/start", minutes=2)
         assert reply["status"] == "ok", reply
         started = time.monotonic()  # two minutes at 30x: the deadline is 4 s away
-        process.kill()
+        home.process.kill()
         # Only the device's own timer is left; ten times late would be 40 s.
-        assert wait_until(lambda: not plug.on, timeout=10)
-        (off_at, line) = events[-1]
+        assert wait_until(lambda: not home.plug.on, timeout=10)
+        (off_at, line) = home.events[-1]
         assert "OFF (" in line and "by hand" not in line, line
         assert 3.0 <= off_at - started <= 4 + 2, f"off after {off_at - started:.1f}s, due 4s"
     finally:
-        client.stop()
-        process.terminate()
-        devices.stop()
+        home.stop()
+
+
+def test_a_countdown_left_by_an_early_off_is_cancelled_before_it_can_toggle_on(
+    private_broker: MosquittoBroker, tmp_path: Path
+) -> None:
+    """Switched off by hand mid-session, a Tuya countdown would toggle the pad back ON."""
+    home = DeadBridgeHome(private_broker, tmp_path, "countdown", scale=30.0, reports=True)
+    try:
+        assert home.request("heat/start", minutes=2)["status"] == "ok"
+        assert home.plug.countdown == 120
+        home.plug.press(False)
+        # The bridge hears the early off and cancels the countdown with a state command...
+        assert wait_until(lambda: home.plug.countdown == 0, timeout=3)
+        home.process.kill()
+        # ...so with the bridge dead, nothing switches the pad on at the deadline (4 s away).
+        time.sleep(5)
+        assert not home.plug.on, home.events
+    finally:
+        home.stop()
