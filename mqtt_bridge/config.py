@@ -323,9 +323,11 @@ ADAPTERS: dict[str, tuple[frozenset[Role], Callable[[Mapping[str, Any]], Any], s
     "zigbee2mqtt": (
         SWITCH_ROLES | SENSOR_ROLES,
         lambda a: Zigbee2MqttDevice(
-            str(a["friendly_name"]), str(a.get("base_topic", "zigbee2mqtt"))
+            str(a["friendly_name"]),
+            str(a.get("base_topic", "zigbee2mqtt")),
+            _auto_off_command(a.get("auto_off")),
         ),
-        {"friendly_name", "base_topic"},
+        {"friendly_name", "base_topic", "auto_off"},
     ),
     "generic": (
         SWITCH_ROLES | SENSOR_ROLES,
@@ -382,8 +384,17 @@ def _devices(raw: Any) -> tuple[Device, ...]:
             raise ConfigError(f"{where}.{exc}") from None
         if role in SWITCH_ROLES and isinstance(built, GenericDevice) and not built.command_topic:
             raise ConfigError(f"{where}.adapter.command_topic: a {role.value} needs one")
+        if role not in SWITCH_ROLES and "auto_off" in fields:
+            raise ConfigError(
+                f"{where}.adapter.auto_off: only a heating_pad or bath_valve switches off"
+            )
         devices.append(Device(str(name), role, built))
     return tuple(devices)
+
+
+def _auto_off_command(raw: Any) -> str:
+    # YAML reads `auto_off: off` (or `no`) as false: that means none too.
+    return "none" if raw is None or raw is False else str(raw)
 
 
 def parse_safety(raw: Any) -> SafetyLimits:

@@ -928,6 +928,11 @@ class BridgeCore:
         )
         self.timers[role] = watch
         self._record(self.store.put, watch)
+        switch = self._switch(role)
+        if switch is not None and switch.auto_off:
+            # Its own timer may still be armed, and some flip the relay rather than switch it
+            # off (a Tuya countdown): a state command cancels it before it can switch back ON.
+            self._switch_off(role)
         self._device_off(role, timer, now)
 
     def _device_off(self, role: Role, timer: Timer, now: datetime) -> None:

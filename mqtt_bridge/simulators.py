@@ -6,7 +6,10 @@ Each simulator is its own MQTT client with its own last will, as the real device
 - ShellySwitch (Gen2): RPC on <id>/rpc (Switch.Set with toggle_after, Switch.GetStatus), replies to
   <src>/rpc (only that src), NotifyStatus on <id>/events/rpc, status on <id>/status/switch:N,
   <id>/online; an error frame {"error": {"code", "message"}} for a bad switch id or when refusing.
-- Zigbee2MqttSwitch: <base>/<name>/set with on_time, /get, state JSON, availability JSON.
+- Zigbee2MqttSwitch: <base>/<name>/set with on_time (ZCL On With Timed Off), /get, state JSON,
+  availability JSON; publishes no state after an on_time command, as Zigbee2MQTT does.
+- TuyaCountdownPlug: a TS011F-style plug whose onWithTimedOff is a toggle countdown in seconds
+  (`countdown`), so `on_time` toggles it ten times late.
 - Zigbee2MqttSensor: temperature / water_leak state JSON (retained, as with `retain: true`).
 - HermesSatellite: speaks hermes/tts/say for its site and answers hermes/tts/sayFinished, or, when
   it fails, hermes/error/tts (error, context, siteId, sessionId) and no sayFinished.
@@ -361,12 +364,30 @@ class ShellyGen2Switch(SimulatedSwitch):
 
 
 class Zigbee2MqttSwitch(SimulatedSwitch):
-    """A Zigbee plug or valve behind Zigbee2MQTT."""
+    """A Zigbee plug or valve behind Zigbee2MQTT that follows the ZCL On With Timed Off.
+
+    Zigbee2MQTT turns `on_time` (seconds) into onWithTimedOff with `ontime` in tenths of a second
+    (zigbee-herdsman-converters' `on_off`), and this firmware counts tenths as the ZCL says: off
+    after `on_time` seconds. Zigbee2MQTT publishes the new state after a plain state command, but
+    nothing after an onWithTimedOff (that converter returns no state): only the device's own
+    attribute report, or a `/get` (a read of `onOff`), says that it came on. `reports=False` is a
+    device without attribute reporting set up.
+    """
 
     def __init__(
-        self, friendly_name: str, host: str, port: int, base_topic: str = "zigbee2mqtt", **kw: Any
+        self,
+        friendly_name: str,
+        host: str,
+        port: int,
+        base_topic: str = "zigbee2mqtt",
+        *,
+        reports: bool = True,
+        **kw: Any,
     ) -> None:
         self.topic = f"{base_topic}/{friendly_name}"
+        self.reports = reports
+        #: The device-side timers this device was given, in its own seconds, newest last.
+        self.timers_armed: list[float] = []
         super().__init__(friendly_name, host, port, **kw)
 
     def subscriptions(self) -> list[str]:
@@ -379,20 +400,99 @@ class Zigbee2MqttSwitch(SimulatedSwitch):
         return [(f"{self.topic}/availability", json.dumps({"state": "online"}), True)]
 
     def handle(self, topic: str, payload: bytes) -> None:
-        request = parse_json(payload)
         if topic.endswith("/get"):
-            self.report()
+            self.publish_state()  # the read's answer
             return
-        state = request.get("state") if isinstance(request, dict) else text(payload)
-        on_time = float(request.get("on_time") or 0) if isinstance(request, dict) else 0
-        word = str(state).upper()
+        request = parse_json(payload)
+        if not isinstance(request, dict):
+            request = {"state": text(payload)}
+        word = str(request.get("state", "")).upper()
+        if word == "ON" and ("on_time" in request or "off_wait_time" in request):
+            self.on_with_timed_off(round(float(request.get("on_time") or 0) * 10))
+            return
+        self.state_command(word, request)
+
+    def state_command(self, word: str, request: dict[str, Any]) -> None:
+        """Carry out a plain ON/OFF/TOGGLE and publish what Zigbee2MQTT's converter returns."""
         if word == "TOGGLE":
             word = "OFF" if self.on else "ON"
         if word in ("ON", "OFF"):
-            self.set_output(word == "ON", on_time)
+            self.set_output(word == "ON")
+            if not self.reports:
+                self.publish_state()  # a reporting device has said it already
+
+    def on_with_timed_off(self, ontime: int) -> None:
+        """On now, off after `ontime` tenths of a second (0: no timer), as the ZCL says."""
+        seconds = ontime / 10
+        if seconds:
+            self.timers_armed.append(seconds)
+        self.set_output(True, seconds)
+
+    def state(self) -> dict[str, Any]:
+        return {"state": "ON" if self.on else "OFF", "linkquality": 120}
+
+    def publish_state(self) -> None:
+        self.publish(self.topic, self.state())
 
     def report(self) -> None:
-        self.publish(self.topic, {"state": "ON" if self.on else "OFF", "linkquality": 120})
+        if self.reports:
+            self.publish_state()
+
+
+class TuyaCountdownPlug(Zigbee2MqttSwitch):
+    """A Tuya TS011F-style plug: onWithTimedOff is a countdown in seconds that TOGGLES the relay.
+
+    Tuya firmware reads onWithTimedOff's `ontime` as whole seconds and, when it runs out, flips
+    the relay whichever way it is, without switching on first (Koenkk/zigbee2mqtt#22182). Sent
+    Zigbee2MQTT's `on_time`, which goes out in tenths, it stays as it was and toggles ten times
+    later. Zigbee2MQTT's Tuya converter exposes this as `countdown` (seconds, 0-43200): it sends
+    the state first, then onWithTimedOff with `ontime` = `countdown`, and publishes both; setting
+    the state cancels a running countdown. Whether a press of the button cancels it is not
+    documented: here it does not (the worse case).
+    """
+
+    def __init__(self, friendly_name: str, host: str, port: int, *args: Any, **kw: Any) -> None:
+        super().__init__(friendly_name, host, port, *args, **kw)
+        self.countdown = 0
+        self._countdown_timer: threading.Timer | None = None
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        request = parse_json(payload)
+        if topic.endswith("/set") and isinstance(request, dict) and "countdown" in request:
+            word = str(request.get("state", "")).upper()
+            if word:
+                self.state_command(word, request)
+            self.on_with_timed_off(int(request["countdown"]))
+            self.publish_state()  # the converter returns state and countdown
+            return
+        super().handle(topic, payload)
+
+    def state_command(self, word: str, request: dict[str, Any]) -> None:
+        self._cancel_countdown()
+        super().state_command(word, request)
+
+    def on_with_timed_off(self, ontime: int) -> None:
+        """Arm (or, with 0, cancel) a toggle after `ontime` seconds; the relay stays as it is."""
+        self._cancel_countdown()
+        if ontime <= 0:
+            return
+        self.countdown = ontime
+        self.timers_armed.append(float(ontime))
+        self._countdown_timer = self.after(ontime, self._countdown_ran_out)
+
+    def _countdown_ran_out(self) -> None:
+        self.countdown = 0
+        self._countdown_timer = None
+        self.set_output(not self.on, reason="countdown toggle")
+
+    def _cancel_countdown(self) -> None:
+        if self._countdown_timer is not None:
+            self._countdown_timer.cancel()
+            self._countdown_timer = None
+        self.countdown = 0
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "countdown": self.countdown}
 
 
 class Zigbee2MqttSensor(SimulatedDevice):
@@ -563,9 +663,13 @@ class SimulatedHome:
                 Role.HEATING_PAD,
                 Role.BATH_VALVE,
             ):
-                simulator = Zigbee2MqttSwitch(
-                    adapter.friendly_name, host, port, adapter.base_topic, **kw
+                # The firmware the config describes: a Tuya plug for `countdown`.
+                firmware = (
+                    TuyaCountdownPlug
+                    if adapter.auto_off_command == "countdown"
+                    else Zigbee2MqttSwitch
                 )
+                simulator = firmware(adapter.friendly_name, host, port, adapter.base_topic, **kw)
             elif isinstance(adapter, Zigbee2MqttDevice):
                 initial: dict[str, Any] = (
                     {"temperature_c": 20.0}

@@ -159,10 +159,11 @@ def test_shelly_rpc() -> None:
 
 
 def test_zigbee2mqtt() -> None:
-    plug = Zigbee2MqttDevice("bath valve")
-    (message,) = plug.turn_on(300)
+    plug = Zigbee2MqttDevice("bath valve", auto_off_command="on_time")
+    message, read_back = plug.turn_on(300)
     assert message.topic == "zigbee2mqtt/bath valve/set"
     assert json.loads(message.payload) == {"state": "ON", "on_time": 300}
+    assert read_back.topic == "zigbee2mqtt/bath valve/get"
     assert json.loads(plug.query()[0].payload) == {"state": ""}
     assert plug.parse("zigbee2mqtt/bath valve", b'{"state":"ON","linkquality":80}') == Observation(
         on=True

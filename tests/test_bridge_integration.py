@@ -91,7 +91,7 @@ def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
 PAD_ADAPTERS = {
     "tasmota": {"type": "tasmota", "topic": "heatpad"},
     "shelly": {"type": "shelly", "device_id": "shellyplus1-pad"},
-    "zigbee2mqtt": {"type": "zigbee2mqtt", "friendly_name": "heat pad plug"},
+    "zigbee2mqtt": {"type": "zigbee2mqtt", "friendly_name": "heat pad plug", "auto_off": "on_time"},
 }
 
 
