@@ -9,11 +9,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker
 from mqtt_bridge.clock import SYSTEM_CLOCK, Clock
-from mqtt_bridge.config import BridgeConfig, bridge_client_id
+from mqtt_bridge.config import BridgeConfig, Role, bridge_client_id
 from mqtt_bridge.connection import MqttConnection, Received
 from mqtt_bridge.core import BridgeCore
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.ha_speech import HomeAssistantVoice, Spoken
 from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install, uninstall
 from mqtt_bridge.messages import Message
 from mqtt_bridge.protocol import ReplyTo, Topics, error, routed, transaction_of
@@ -44,7 +46,7 @@ class _Stop:
     pass
 
 
-Event = _Connected | _Received | _Stop
+Event = _Connected | _Received | _Stop | Spoken
 
 
 class Bridge:
@@ -66,6 +68,7 @@ class Bridge:
         self._core: BridgeCore | None = None
         self._connection: MqttConnection | None = None
         self._worker: threading.Thread | None = None
+        self._voice: HomeAssistantVoice | None = None
         self.stopped = threading.Event()
         self._log_bounds = LOG_BOUNDS
 
@@ -96,6 +99,11 @@ class Bridge:
             # MQTT 5 answers each client on its own response topic; 3.1.1 where the broker lacks it.
             protocol="auto",
         )
+        speaker = self.config.device(Role.SPEAKER)
+        if speaker is not None and isinstance(speaker.adapter, HomeAssistantSpeaker):
+            # Its HTTP calls run on their own thread and come back as events: MQTT never waits.
+            self._voice = HomeAssistantVoice(speaker.adapter, self._events.put)
+            self._voice.start()
         initial = core.start(self.clock.now())
         self._connection.start()
         for message in initial:  # queued by paho until connected (QoS 1)
@@ -109,6 +117,9 @@ class Bridge:
             return
         self._events.put(_Stop())
         self._worker.join(timeout=FLUSH_TIMEOUT_S + 2)
+        if self._voice is not None:
+            self._voice.stop()
+            self._voice = None
         if self._connection is not None:
             self._connection.stop()
         self._store.close()
@@ -138,6 +149,7 @@ class Bridge:
             if time.monotonic() - reported >= LOG_REPORT_S:
                 reported = time.monotonic()
                 self._log_bounds.report(log)
+            self._speak(core)
             infos = [connection.publish(message) for message in out]
             if isinstance(event, _Stop):
                 for info in infos:
@@ -146,6 +158,11 @@ class Bridge:
                     except (RuntimeError, ValueError):
                         log.error("could not deliver %s before stopping", info.mid)
                 return
+
+    def _speak(self, core: BridgeCore) -> None:
+        for utterance in core.utterances():
+            if self._voice is not None:
+                self._voice.say(utterance)
 
     def _answer_anyway(self, event: Event | None) -> list[Message]:
         """Whatever went wrong, a request still gets an error reply."""
@@ -167,6 +184,8 @@ class Bridge:
             out += core.connected(now)
         elif isinstance(event, _Received):
             out += core.message(event.topic, event.payload, now, event.reply_to)
+        elif isinstance(event, Spoken):
+            out += core.spoken(event.say_id, event.code, event.reason, now)
         return out + core.tick(now)
 
     def _next_event(self, wakeup: datetime | None) -> Event | None:

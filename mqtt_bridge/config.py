@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from mqtt_bridge.adapters import (
     Zigbee2MqttDevice,
 )
 from mqtt_bridge.adapters.base import Adapter
+from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker
 from mqtt_bridge.adapters.tasmota import DEFAULT_FULL_TOPIC
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
@@ -243,7 +245,9 @@ def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> 
     return BridgeConfig(
         home=str(top["home"]),
         broker=broker,
-        devices=_with_rpc_source(_devices(top.get("devices") or {}), str(top["home"]), broker),
+        devices=_with_tokens(
+            _with_rpc_source(_devices(top.get("devices") or {}), str(top["home"]), broker), env
+        ),
         safety=parse_safety(top.get("safety") or {}),
         database=database if database.is_absolute() else base / database,
         timezone=parse_timezone(top.get("timezone")),
@@ -353,7 +357,36 @@ ADAPTERS: dict[str, tuple[frozenset[Role], Callable[[Mapping[str, Any]], Any], s
         {"site_id", "lang"},
     ),
     "topic": (frozenset({Role.SPEAKER}), lambda a: TopicSpeaker(str(a["topic"])), {"topic"}),
+    "homeassistant": (
+        frozenset({Role.SPEAKER}),
+        lambda a: HomeAssistantSpeaker(
+            url=str(a["url"]),
+            token_env=str(a["token_env"]),
+            media_player=str(a["media_player"]),
+            tts_entity=_optional_str(a.get("tts_entity")),
+            service=str(a.get("service", "tts.speak")),
+            timeout_s=_number(a.get("timeout_s", 10), "adapter.timeout_s"),
+        ),
+        {"url", "token_env", "media_player", "tts_entity", "service", "timeout_s"},
+    ),
 }
+
+
+def _with_tokens(devices: tuple[Device, ...], env: Mapping[str, str]) -> tuple[Device, ...]:
+    """Give each Home Assistant speaker its token, read from the variable its config names."""
+    given = []
+    for device in devices:
+        adapter = device.adapter
+        if isinstance(adapter, HomeAssistantSpeaker):
+            token = env.get(adapter.token_env, "").strip()
+            if not token:
+                raise ConfigError(
+                    f"devices.{device.name}.adapter.token_env: {adapter.token_env} is not set "
+                    "(export a Home Assistant long-lived access token in it)"
+                )
+            device = dataclasses.replace(device, adapter=dataclasses.replace(adapter, token=token))
+        given.append(device)
+    return tuple(given)
 
 
 def _devices(raw: Any) -> tuple[Device, ...]:

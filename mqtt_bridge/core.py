@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mqtt_bridge.adapters import HermesSpeaker, Observation, Speaker, Switch, TopicSpeaker
+from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker, Utterance
 from mqtt_bridge.config import BridgeConfig, Role
 from mqtt_bridge.discovery import PUBLISHED_KEY, Published, discovery_messages
 from mqtt_bridge.errors import (
@@ -169,6 +170,8 @@ class BridgeCore:
     # The request being handled, if it named a response topic: (its transaction, where to answer).
     _reply_to: tuple[str | None, ReplyTo] | None = field(init=False, default=None)
     _out: list[Message] = field(init=False, default_factory=list)
+    # Words for a speaker the edge reaches other than by MQTT (Home Assistant's REST API).
+    _utterances: list[Utterance] = field(init=False, default_factory=list)
     _next_state: datetime | None = field(init=False, default=None)
     _say_ids: Any = field(init=False, default_factory=lambda: itertools.count(1))
     # New at every start: Hermes session ids must not repeat across bridges or restarts.
@@ -717,9 +720,14 @@ class BridgeCore:
             log.info("no speaker for: %s", words)
             return say_id
         self._out += speaker.say(words, say_id)
+        if isinstance(speaker, HomeAssistantSpeaker):
+            self._utterances.append(Utterance(say_id, words))
         if speaker.confirms:
             # Speech takes time: allow for reading the words aloud before calling it lost.
             allowance = self._real(5 + len(words) / 12)
+            if isinstance(speaker, HomeAssistantSpeaker):
+                # Its worker always reports within timeout_s: this is only a backstop.
+                allowance = self._real(speaker.timeout_s + 5)
             self._says[say_id] = PendingSay(transaction, now + allowance)
         return say_id
 
@@ -792,6 +800,8 @@ class BridgeCore:
     def _device_message(self, topic: str, payload: bytes, now: datetime) -> None:
         for device in self.config.devices:
             adapter = device.adapter
+            if isinstance(adapter, HomeAssistantSpeaker):
+                continue
             if isinstance(adapter, HermesSpeaker | TopicSpeaker):
                 finished = adapter.finished(topic, payload)
                 if finished is not None:
@@ -1036,6 +1046,26 @@ class BridgeCore:
         timer = self.timers.pop(role, None)
         if timer is not None:
             self._record(self.store.delete, timer.device)
+
+    def utterances(self) -> list[Utterance]:
+        """Hand over the words queued for a speaker reached other than by MQTT."""
+        queued, self._utterances = self._utterances, []
+        return queued
+
+    def spoken(self, say_id: str, code: str | None, reason: str, now: datetime) -> list[Message]:
+        """Answer the announcement Home Assistant said (code None) or could not say."""
+        self._out = []
+        if code is None:
+            self._said(say_id)
+            return self._flush()
+        say = self._says.pop(say_id, None)
+        if say is None:
+            # A routine step or the bridge's own news: nobody waits, but the log tells.
+            log.warning("the speaker did not say %s: %s", say_id, reason)
+            return self._flush()
+        self._finish(say.transaction)
+        self._reply_error("announce", say.transaction, DeviceError(code, reason))
+        return self._flush()
 
     def _said(self, say_id: str) -> None:
         say = self._says.pop(say_id, None)
