@@ -14,8 +14,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from mqtt_bridge.adapters import (
     GenericDevice,
     HermesSpeaker,
@@ -31,6 +29,7 @@ from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker
 from mqtt_bridge.adapters.tasmota import DEFAULT_FULL_TOPIC
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
+from mqtt_bridge.yaml_source import keyed_error, load_yaml
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
@@ -211,24 +210,12 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         if not env.get(ENV_CONFIG):
             raise ConfigError(f"no configuration: pass --config FILE or set {ENV_CONFIG}")
         path = Path(env[ENV_CONFIG])
+    source = load_yaml(path)
     try:
-        document = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        # Not str(exc): PyYAML quotes the offending line, which may hold the broker password.
-        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
-    try:
-        return parse_config(document, env, base=path.parent)
+        return parse_config(source.document, env, base=path.parent)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "it does not parse"
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}"
+        # "flat.yaml:12: devices.pad.adapter.relay: must be ...": the line, then the key path.
+        raise keyed_error(source, exc) from None
 
 
 def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> BridgeConfig:

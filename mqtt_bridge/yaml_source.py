@@ -71,11 +71,29 @@ def parse_yaml(text: str, path: Path | None = None) -> YamlSource:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path or 'config'}: not valid YAML: {exc}") from exc
+        # Not str(exc): PyYAML quotes the offending line, which may hold the broker password.
+        raise ConfigError(f"{path or 'config'}: not valid YAML: {yaml_problem(exc)}") from None
     lines: dict[KeyPath, int] = {}
     if node is not None:
         _walk(node, (), lines)
     return YamlSource(document, path, lines)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """Say what is wrong with a YAML text and where, without quoting it."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "it does not parse"
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def keyed_error(source: YamlSource, exc: ConfigError) -> ConfigError:
+    """Put the file and line in front of an error that starts with its key path."""
+    message = str(exc)
+    key, sep, rest = message.partition(": ")
+    if not sep or " " in key:
+        return ConfigError(f"{source.where(())}: {message}")
+    return ConfigError(f"{source.where(key.split('.'))}: {rest}")
 
 
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int]) -> None:

@@ -159,3 +159,14 @@ def test_routines_dir_adds_the_users_routines(tmp_path: Path) -> None:
         parse_config(home_document(routines_dir="my-routines"), env={}, base=tmp_path)
     with pytest.raises(ConfigError, match="does not exist"):
         parse_config(home_document(routines_dir="nowhere"), env={}, base=tmp_path)
+
+
+def test_an_error_names_the_file_the_line_and_the_key(tmp_path: Path) -> None:
+    document = home_document()
+    document["devices"]["heating_pad"]["adapter"]["relay"] = "one"
+    path = tmp_path / "flat.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "relay:" in text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert str(caught.value).startswith(f"flat.yaml:{line}: devices.heating_pad.adapter.relay:")
