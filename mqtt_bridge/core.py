@@ -1059,9 +1059,10 @@ class BridgeCore:
             self._said(say_id)
             return self._flush()
         say = self._says.pop(say_id, None)
-        if say is None:
+        if say is None or say.transaction is None:
             # A routine step or the bridge's own news: nobody waits, but the log tells.
             log.warning("the speaker did not say %s: %s", say_id, reason)
+        if say is None:
             return self._flush()
         self._finish(say.transaction)
         self._reply_error("announce", say.transaction, DeviceError(code, reason))
