@@ -326,15 +326,21 @@ def bridge_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[Ho
     place = Home(mosquitto, tmp_path)
     place.start()
     spy = Spy(
-        mosquitto, "hermes/tts/say", "recovery/test_home/state", "recovery/test_home/response/#"
+        mosquitto,
+        "hermes/tts/say",
+        "recovery/test_home/state",
+        "recovery/test_home/response/#",
+        "recovery/test_home/health/+",
     )
     # The bridge subscribes once connected; a request answered means its subscriptions are live,
     # so nothing the test publishes next is lost (one SUBSCRIBE carries every topic).
     spy.publish("recovery/test_home/request/status", json.dumps({"transaction": "ready"}))
     assert wait_until(lambda: spy.on("recovery/test_home/response/status"), 10)
     yield place, spy
-    # The broker outlives the test: clear the retained health so the next bridge starts clean.
-    spy.publish("recovery/test_home/health/runner-a", "", retain=True)
+    # The broker outlives the test: clear every retained health state it left, so the next
+    # bridge on it starts clean (a swollen ankle once refused the next module's heat).
+    for topic in {t for t, _, _ in spy.messages if "/health/" in t}:
+        spy.publish(topic, "", retain=True)
     spy.stop()
     place.stop()
 
