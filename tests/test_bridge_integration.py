@@ -79,13 +79,15 @@ def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
     def make(broker: MosquittoBroker | None = None, tap_c: float = 39.0, **changes: Any) -> Home:
         chosen = broker or mosquitto
         home = Home(integration_config(chosen, tmp_path, **changes), chosen, tap_c=tap_c)
+        homes.append(home)  # before it starts: one that fails to start is stopped too
         home.start()
-        homes.append(home)
         return home
 
-    yield make
-    for home in homes:
-        home.stop()
+    try:
+        yield make
+    finally:
+        for home in homes:
+            home.stop()
 
 
 PAD_ADAPTERS = {

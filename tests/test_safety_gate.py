@@ -332,17 +332,28 @@ def bridge_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[Ho
         "recovery/test_home/response/#",
         "recovery/test_home/health/+",
     )
-    # The bridge subscribes once connected; a request answered means its subscriptions are live,
-    # so nothing the test publishes next is lost (one SUBSCRIBE carries every topic).
-    spy.publish("recovery/test_home/request/status", json.dumps({"transaction": "ready"}))
-    assert wait_until(lambda: spy.on("recovery/test_home/response/status"), 10)
-    yield place, spy
-    # The broker outlives the test: clear every retained health state it left, so the next
-    # bridge on it starts clean (a swollen ankle once refused the next module's heat).
-    for topic in {t for t, _, _ in spy.messages if "/health/" in t}:
-        spy.publish(topic, "", retain=True)
-    spy.stop()
-    place.stop()
+    try:
+        _wait_for_bridge(spy)
+        yield place, spy
+    finally:
+        # Always: a bridge and plug left running would answer for the next tests' devices.
+        # The broker outlives the test: clear every retained health state it left, so the next
+        # bridge on it starts clean (a swollen ankle once refused the next module's heat).
+        for topic in {t for t, _, _ in spy.messages if "/health/" in t}:
+            spy.publish(topic, "", retain=True)
+        spy.stop()
+        place.stop()
+
+
+def _wait_for_bridge(spy: Spy) -> None:
+    """Ask for status until the bridge answers: then its subscriptions are live."""
+    # A request published before the bridge subscribed is lost, so ask again until answered;
+    # one SUBSCRIBE carries every topic, so an answer means health and HA commands arrive too.
+    for _ in range(40):
+        spy.publish("recovery/test_home/request/status", json.dumps({"transaction": "ready"}))
+        if wait_until(lambda: spy.on("recovery/test_home/response/status"), 0.5):
+            return
+    raise AssertionError("the bridge never answered a status request")
 
 
 def said(spy: Spy) -> list[str]:

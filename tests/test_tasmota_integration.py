@@ -40,13 +40,15 @@ def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
 
     def make(**changes: Any) -> Home:
         home = Home(integration_config(mosquitto, tmp_path, **changes), mosquitto)
+        homes.append(home)  # before it starts: one that fails to start is stopped too
         home.start()
-        homes.append(home)
         return home
 
-    yield make
-    for home in homes:
-        home.stop()
+    try:
+        yield make
+    finally:
+        for home in homes:
+            home.stop()
 
 
 def test_a_plug_with_setoption26_confirms(make_home: Any) -> None:

@@ -88,13 +88,17 @@ def make_voice_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]
 
     def make(skill: dict[str, Any] | None = None, **changes: Any) -> VoiceHome:
         home = VoiceHome(mosquitto, tmp_path / f"home{len(homes)}", skill, **changes)
-        home.start()
+        # Listed before it starts: a home that fails to start is still stopped, so its bridge
+        # and plug never answer for the next tests on the shared broker.
         homes.append(home)
+        home.start()
         return home
 
-    yield make
-    for home in homes:
-        home.stop()
+    try:
+        yield make
+    finally:
+        for home in homes:
+            home.stop()
 
 
 @pytest.fixture

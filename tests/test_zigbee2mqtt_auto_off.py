@@ -189,13 +189,15 @@ def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
     def make(kind: str, auto_off: str | None) -> Z2mHome:
         config = parse_config(_document(mosquitto, tmp_path, auto_off), env={})
         home = Z2mHome(config, mosquitto, KINDS[kind](mosquitto, scale=SCALE))
+        homes.append(home)  # before it starts: one that fails to start is stopped too
         home.start()
-        homes.append(home)
         return home
 
-    yield make
-    for home in homes:
-        home.stop()
+    try:
+        yield make
+    finally:
+        for home in homes:
+            home.stop()
 
 
 def test_an_existing_config_on_a_tuya_plug_switches_on_now_and_arms_no_toggle(
