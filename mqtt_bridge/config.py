@@ -10,9 +10,12 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from mqtt_bridge.adapters import (
     GenericDevice,
@@ -29,25 +32,13 @@ from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker
 from mqtt_bridge.adapters.tasmota import DEFAULT_FULL_TOPIC
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.safety import QuietHours, SafetyLimits
-from mqtt_bridge.yaml_source import keyed_error, load_yaml
+from mqtt_bridge.yaml_source import KeyPath, YamlSource, keyed_error, load_yaml, message
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 HOME_ID = re.compile(r"^[a-z0-9_-]+$")
 DISCOVERY_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
-BRIDGE_KEYS = frozenset(
-    {
-        "home",
-        "broker",
-        "devices",
-        "safety",
-        "timer_database",
-        "timezone",
-        "homeassistant",
-        "routines_dir",
-    }
-)
 # The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
 SKILL_KEYS = frozenset(
     {"skill_id", "database", "certificate_timeout_s", "server", "user_homes", "home_timeout_s"}
@@ -211,152 +202,422 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             raise ConfigError(f"no configuration: pass --config FILE or set {ENV_CONFIG}")
         path = Path(env[ENV_CONFIG])
     source = load_yaml(path)
+    # "flat.yaml:12: devices.pad.adapter.relay: must be ...": the line, then the key path.
+    return parse_config(source.document, env, base=path.parent, source=source)
+
+
+def parse_config(
+    document: Any, env: Mapping[str, str], base: Path = Path(), source: YamlSource | None = None
+) -> BridgeConfig:
+    """Build the configuration from a parsed YAML document."""
+    source = source or YamlSource(document)
+    if not isinstance(document, Mapping):
+        raise keyed_error(source, ConfigError("the top level must be a mapping of keys"))
+    # The skill's keys share the file; the skill's own model checks them.
+    own = {key: value for key, value in document.items() if key not in SKILL_KEYS}
+    model = _validate(_BridgeFile, own, source)
     try:
-        return parse_config(source.document, env, base=path.parent)
+        return model.build(env, base)
     except ConfigError as exc:
-        # "flat.yaml:12: devices.pad.adapter.relay: must be ...": the line, then the key path.
         raise keyed_error(source, exc) from None
 
 
-def parse_config(document: Any, env: Mapping[str, str], base: Path = Path()) -> BridgeConfig:
-    """Build the configuration from a parsed YAML document."""
-    top = _mapping(document, "(top level)")
-    _known(top, "", set(BRIDGE_KEYS | SKILL_KEYS))
-    if "home" not in top:
-        raise ConfigError("home: is required (an id such as 'flat_3b')")
-    ha = _mapping(top.get("homeassistant") or {}, "homeassistant")
-    _known(ha, "homeassistant.", {"enabled", "discovery_prefix", "discovery"})
-    raw_database = top.get("timer_database")
-    database = Path(str(raw_database)).expanduser() if raw_database else default_timer_database()
-    broker = parse_broker(top.get("broker") or {}, env, base)
-    return BridgeConfig(
-        home=str(top["home"]),
-        broker=broker,
-        devices=_with_tokens(
-            _with_rpc_source(_devices(top.get("devices") or {}), str(top["home"]), broker), env
-        ),
-        safety=parse_safety(top.get("safety") or {}),
-        database=database if database.is_absolute() else base / database,
-        timezone=parse_timezone(top.get("timezone")),
-        homeassistant=_flag(ha.get("enabled", True), "homeassistant.enabled"),
-        discovery_prefix=str(ha.get("discovery_prefix", "homeassistant")),
-        discovery_mode=str(ha.get("discovery", "device")),
-        routines=_routines(top.get("routines_dir"), base),
-    )
+def parse_broker(
+    raw: Any, env: Mapping[str, str], base: Path, source: YamlSource | None = None
+) -> BrokerConfig:
+    """Build the broker settings from the `broker` section."""
+    return _section(_Broker, raw, source, "broker", lambda m: m.build(env, base))
 
 
-def _routines(raw: Any, base: Path) -> dict[str, Routine]:
-    folder = None
-    if raw is not None:
-        folder = Path(str(raw)).expanduser()
-        folder = folder if folder.is_absolute() else base / folder
+def parse_safety(raw: Any, source: YamlSource | None = None) -> SafetyLimits:
+    """Build the safety limits from the `safety` section."""
+    return _section(_Safety, raw, source, "safety", lambda m: m.build())
+
+
+def parse_timezone(raw: Any, source: YamlSource | None = None) -> ZoneInfo | None:
+    """Return the `timezone` setting's zone, or None when it is not set."""
     try:
-        return load_routines(folder)
+        return _zone(raw)
+    except ConfigError as exc:
+        raise keyed_error(source or YamlSource({}), exc) from None
+
+
+Section = TypeVar("Section", bound=BaseModel)
+Built = TypeVar("Built")
+
+
+def _section(
+    model: type[Section],
+    raw: Any,
+    source: YamlSource | None,
+    key: str,
+    build: Callable[[Section], Built],
+) -> Built:
+    source = source or YamlSource({})
+    checked = _validate(model, {} if raw is None else raw, source, (key,))
+    try:
+        return build(checked)
+    except ConfigError as exc:
+        raise keyed_error(source, exc) from None
+
+
+def _validate(model: type[Section], raw: Any, source: YamlSource, prefix: KeyPath = ()) -> Section:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        found = [_problem(prefix, error) for error in exc.errors()]
+        raise ConfigError(source.problems(found)) from None
+
+
+def _yaml_path(loc: KeyPath) -> KeyPath:
+    """Drop the adapter type pydantic puts in the path of a tagged union: it is no YAML key."""
+    if len(loc) > 3 and loc[0] == "devices" and loc[2] == "adapter" and loc[3] in ADAPTER_TYPES:
+        return (*loc[:3], *loc[4:])
+    return loc
+
+
+def _problem(prefix: KeyPath, error: ErrorDetails) -> tuple[KeyPath, str]:
+    loc = _yaml_path((*prefix, *error["loc"]))
+    kinds = ", ".join(ADAPTER_TYPES)
+    if error["type"] == "union_tag_not_found":
+        return (*loc, "type"), f"is required (one of {kinds})"
+    if error["type"] == "union_tag_invalid":
+        return (*loc, "type"), f"must be one of {kinds}"
+    if loc[-1:] == ("[key]",):
+        # A key YAML read as a number (`7:`): name it as it is written.
+        return (*loc[:-2], str(loc[-2])), f"the key {message(error)}"
+    return loc, message(error)
+
+
+def _zone(raw: Any) -> ZoneInfo | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise ConfigError(f"timezone: must be an IANA time zone like Europe/London, got {raw!r}")
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone: {raw!r} is not an IANA time zone like Europe/London"
+        ) from None
+
+
+def _resolve(raw: str, base: Path) -> Path:
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+class _Strict(BaseModel):
+    """A config section: exact YAML types, no unknown keys."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class _Broker(_Strict):
+    url: str = "mqtt://127.0.0.1:1883"
+    username: str | None = None
+    password: str | None = Field(default=None, repr=False)
+    client_id: str | None = None
+    keepalive: int = 30
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def build(self, env: Mapping[str, str], base: Path) -> BrokerConfig:
+        def path(key: str) -> Path | None:
+            value = getattr(self, key)
+            if value is None:
+                return None
+            resolved = _resolve(value, base)
+            if not resolved.is_file():
+                raise ConfigError(f"broker.{key}: {resolved} does not exist")
+            return resolved
+
+        return BrokerConfig(
+            url=self.url,
+            username=self.username,
+            password=env.get(ENV_PASSWORD) or self.password,
+            client_id=self.client_id,
+            keepalive=self.keepalive,
+            ca_file=path("ca_file"),
+            cert_file=path("cert_file"),
+            key_file=path("key_file"),
+        )
+
+
+class _QuietHours(_Strict):
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"times must be HH:MM in quotes, got {value!r}") from None
+        return value
+
+    def build(self) -> QuietHours:
+        return QuietHours(time.fromisoformat(self.start), time.fromisoformat(self.end))
+
+
+class _Heat(_Strict):
+    default_minutes: int | None = None
+    max_minutes: int | None = None
+    min_gap_minutes: int | None = None
+    quiet_hours: _QuietHours | None = None
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        # `quiet_hours: off` (YAML's false) turns them off, as null does.
+        return None if value is False else value
+
+
+class _Bath(_Strict):
+    min_c: float | None = None
+    max_c: float | None = None
+    default_c: float | None = None
+    tub_litres: float | None = None
+    flow_litres_per_minute: float | None = None
+    fill_max_minutes: int | None = None
+
+
+class _Safety(_Strict):
+    heat: _Heat | None = None
+    bath: _Bath | None = None
+    confirm_timeout_s: float | None = None
+
+    def build(self) -> SafetyLimits:
+        heat = self.heat or _Heat()
+        bath = self.bath or _Bath()
+        given: dict[str, Any] = {
+            "heat_default_minutes": heat.default_minutes,
+            "heat_max_minutes": heat.max_minutes,
+            "heat_min_gap_minutes": heat.min_gap_minutes,
+            "bath_min_c": bath.min_c,
+            "bath_max_c": bath.max_c,
+            "bath_default_c": bath.default_c,
+            "tub_litres": bath.tub_litres,
+            "flow_litres_per_minute": bath.flow_litres_per_minute,
+            "fill_max_minutes": bath.fill_max_minutes,
+            "confirm_timeout_s": self.confirm_timeout_s,
+        }
+        fields = {key: value for key, value in given.items() if value is not None}
+        if "quiet_hours" in heat.model_fields_set:
+            fields["quiet_hours"] = heat.quiet_hours.build() if heat.quiet_hours else None
+        return SafetyLimits(**fields)
+
+
+class _HomeAssistant(_Strict):
+    enabled: bool = True
+    discovery_prefix: str = "homeassistant"
+    discovery: str = "device"
+
+
+class _Adapter(_Strict):
+    """One adapter `type`: the roles it can play and the runtime adapter it builds."""
+
+    roles: ClassVar[frozenset[Role]] = SWITCH_ROLES
+
+    def build(self) -> object:
+        raise NotImplementedError
+
+
+class _Tasmota(_Adapter):
+    type: Literal["tasmota"]
+    topic: str
+    relay: int | None = None
+    full_topic: str = DEFAULT_FULL_TOPIC
+
+    def build(self) -> TasmotaSwitch:
+        return TasmotaSwitch(self.topic, self.relay, self.full_topic)
+
+
+class _Shelly(_Adapter):
+    type: Literal["shelly"]
+    device_id: str
+    switch: int = 0
+
+    def build(self) -> ShellySwitch:
+        return ShellySwitch(self.device_id, self.switch)
+
+
+class _Zigbee2Mqtt(_Adapter):
+    roles: ClassVar[frozenset[Role]] = SWITCH_ROLES | SENSOR_ROLES
+    type: Literal["zigbee2mqtt"]
+    friendly_name: str
+    base_topic: str = "zigbee2mqtt"
+    auto_off: str = "none"
+
+    @field_validator("auto_off", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        # YAML reads `auto_off: off` (or `no`) as false: that means none too.
+        if value is None or value is False:
+            return "none"
+        if not isinstance(value, str):
+            raise ValueError("must be on_time, countdown or none")
+        return value
+
+    def build(self) -> Zigbee2MqttDevice:
+        return Zigbee2MqttDevice(self.friendly_name, self.base_topic, self.auto_off)
+
+
+class _Generic(_Adapter):
+    roles: ClassVar[frozenset[Role]] = SWITCH_ROLES | SENSOR_ROLES
+    type: Literal["generic"]
+    state_topic: str
+    command_topic: str | None = None
+    payload_on: str | None = None
+    payload_off: str | None = None
+    state_on: str | None = None
+    state_off: str | None = None
+    value_path: str | None = None
+    temperature_path: str | None = None
+    wet_path: str | None = None
+    availability_topic: str | None = None
+    payload_available: str | None = None
+    payload_not_available: str | None = None
+
+    def build(self) -> GenericDevice:
+        return GenericDevice(**self.model_dump(exclude={"type"}, exclude_none=True))
+
+
+class _Hermes(_Adapter):
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SPEAKER})
+    type: Literal["hermes"]
+    site_id: str = "default"
+    lang: str | None = None
+
+    def build(self) -> HermesSpeaker:
+        return HermesSpeaker(self.site_id, self.lang)
+
+
+class _TopicSpeaker(_Adapter):
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SPEAKER})
+    type: Literal["topic"]
+    topic: str
+
+    def build(self) -> TopicSpeaker:
+        return TopicSpeaker(self.topic)
+
+
+class _HomeAssistantSpeaker(_Adapter):
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SPEAKER})
+    type: Literal["homeassistant"]
+    url: str
+    token_env: str
+    media_player: str
+    tts_entity: str | None = None
+    service: str = "tts.speak"
+    timeout_s: float = 10
+
+    def build(self) -> HomeAssistantSpeaker:
+        # The token itself is read from the environment later, by the device's name.
+        return HomeAssistantSpeaker(
+            url=self.url,
+            token_env=self.token_env,
+            media_player=self.media_player,
+            tts_entity=self.tts_entity,
+            service=self.service,
+            timeout_s=self.timeout_s,
+        )
+
+
+AdapterSection = Annotated[
+    _Tasmota | _Shelly | _Zigbee2Mqtt | _Generic | _Hermes | _TopicSpeaker | _HomeAssistantSpeaker,
+    Field(discriminator="type"),
+]
+ADAPTER_TYPES = (
+    "tasmota",
+    "shelly",
+    "zigbee2mqtt",
+    "generic",
+    "hermes",
+    "topic",
+    "homeassistant",
+)
+
+
+class _Device(_Strict):
+    # A role is written as its name: the enum takes the YAML string.
+    role: Annotated[Role, Field(strict=False)]
+    adapter: AdapterSection
+
+    def build(self, name: str) -> Device:
+        where = f"devices.{name}.adapter"
+        spec = self.adapter
+        if self.role not in spec.roles:
+            raise ConfigError(f"{where}.type: a {spec.type} adapter cannot be a {self.role.value}")
+        try:
+            built = spec.build()
+        except ConfigError as exc:
+            raise ConfigError(f"devices.{name}.{exc}") from None
+        if (
+            self.role in SWITCH_ROLES
+            and isinstance(built, GenericDevice)
+            and not built.command_topic
+        ):
+            raise ConfigError(f"{where}.command_topic: a {self.role.value} needs one")
+        if self.role not in SWITCH_ROLES and "auto_off" in spec.model_fields_set:
+            raise ConfigError(f"{where}.auto_off: only a heating_pad or bath_valve switches off")
+        # The frozen adapters' read-only fields do not match the protocols' plain attributes.
+        return Device(name, self.role, cast("Adapter | Speaker", built))
+
+
+class _BridgeFile(_Strict):
+    home: str
+    broker: _Broker | None = None
+    devices: dict[str, _Device] | None = None
+    safety: _Safety | None = None
+    timer_database: str | None = None
+    timezone: str | None = None
+    homeassistant: _HomeAssistant | None = None
+    routines_dir: str | None = None
+
+    def build(self, env: Mapping[str, str], base: Path) -> BridgeConfig:
+        broker = (self.broker or _Broker()).build(env, base)
+        devices = _one_per_role(
+            tuple(device.build(name) for name, device in (self.devices or {}).items())
+        )
+        ha = self.homeassistant or _HomeAssistant()
+        database = self.timer_database
+        return BridgeConfig(
+            home=self.home,
+            broker=broker,
+            devices=_with_tokens(_with_rpc_source(devices, self.home, broker), env),
+            safety=(self.safety or _Safety()).build(),
+            database=_resolve(database, base) if database else default_timer_database(),
+            timezone=_zone(self.timezone),
+            homeassistant=ha.enabled,
+            discovery_prefix=ha.discovery_prefix,
+            discovery_mode=ha.discovery,
+            routines=_routines(self.routines_dir, base),
+        )
+
+
+BRIDGE_KEYS = frozenset(_BridgeFile.model_fields)
+
+
+def _one_per_role(devices: tuple[Device, ...]) -> tuple[Device, ...]:
+    first: dict[Role, str] = {}
+    for device in devices:
+        if device.role in first:
+            raise ConfigError(
+                f"devices.{device.name}.role: only one device may have role "
+                f"{device.role.value} (devices.{first[device.role]} has it)"
+            )
+        first[device.role] = device.name
+    return devices
+
+
+def _routines(raw: str | None, base: Path) -> dict[str, Routine]:
+    try:
+        return load_routines(None if raw is None else _resolve(raw, base))
     except RoutineError as exc:
         raise ConfigError(f"routines_dir: {exc}") from None
-
-
-def parse_broker(raw: Any, env: Mapping[str, str], base: Path) -> BrokerConfig:
-    broker = _mapping(raw, "broker")
-    _known(
-        broker,
-        "broker.",
-        {
-            "url",
-            "username",
-            "password",
-            "client_id",
-            "keepalive",
-            "ca_file",
-            "cert_file",
-            "key_file",
-        },
-    )
-
-    def path(key: str) -> Path | None:
-        value = broker.get(key)
-        if value is None:
-            return None
-        resolved = Path(str(value)).expanduser()
-        resolved = resolved if resolved.is_absolute() else base / resolved
-        if not resolved.is_file():
-            raise ConfigError(f"broker.{key}: {resolved} does not exist")
-        return resolved
-
-    password = env.get(ENV_PASSWORD) or broker.get("password")
-    return BrokerConfig(
-        url=str(broker.get("url", "mqtt://127.0.0.1:1883")),
-        username=_optional_str(broker.get("username")),
-        password=str(password) if password is not None else None,
-        client_id=_optional_str(broker.get("client_id")),
-        keepalive=_int(broker.get("keepalive", 30), "broker.keepalive"),
-        ca_file=path("ca_file"),
-        cert_file=path("cert_file"),
-        key_file=path("key_file"),
-    )
-
-
-ADAPTERS: dict[str, tuple[frozenset[Role], Callable[[Mapping[str, Any]], Any], set[str]]] = {
-    "tasmota": (
-        SWITCH_ROLES,
-        lambda a: TasmotaSwitch(
-            str(a["topic"]),
-            _opt_int(a.get("relay"), "adapter.relay"),
-            str(a.get("full_topic", DEFAULT_FULL_TOPIC)),
-        ),
-        {"topic", "relay", "full_topic"},
-    ),
-    "shelly": (
-        SWITCH_ROLES,
-        lambda a: ShellySwitch(str(a["device_id"]), _int(a.get("switch", 0), "adapter.switch")),
-        {"device_id", "switch"},
-    ),
-    "zigbee2mqtt": (
-        SWITCH_ROLES | SENSOR_ROLES,
-        lambda a: Zigbee2MqttDevice(
-            str(a["friendly_name"]),
-            str(a.get("base_topic", "zigbee2mqtt")),
-            _auto_off_command(a.get("auto_off")),
-        ),
-        {"friendly_name", "base_topic", "auto_off"},
-    ),
-    "generic": (
-        SWITCH_ROLES | SENSOR_ROLES,
-        lambda a: GenericDevice(**{k: str(v) for k, v in a.items() if v is not None}),  # type: ignore[arg-type]
-        {
-            "state_topic",
-            "command_topic",
-            "payload_on",
-            "payload_off",
-            "state_on",
-            "state_off",
-            "value_path",
-            "temperature_path",
-            "wet_path",
-            "availability_topic",
-            "payload_available",
-            "payload_not_available",
-        },
-    ),
-    "hermes": (
-        frozenset({Role.SPEAKER}),
-        lambda a: HermesSpeaker(str(a.get("site_id", "default")), _optional_str(a.get("lang"))),
-        {"site_id", "lang"},
-    ),
-    "topic": (frozenset({Role.SPEAKER}), lambda a: TopicSpeaker(str(a["topic"])), {"topic"}),
-    "homeassistant": (
-        frozenset({Role.SPEAKER}),
-        lambda a: HomeAssistantSpeaker(
-            url=str(a["url"]),
-            token_env=str(a["token_env"]),
-            media_player=str(a["media_player"]),
-            tts_entity=_optional_str(a.get("tts_entity")),
-            service=str(a.get("service", "tts.speak")),
-            timeout_s=_number(a.get("timeout_s", 10), "adapter.timeout_s"),
-        ),
-        {"url", "token_env", "media_player", "tts_entity", "service", "timeout_s"},
-    ),
-}
 
 
 def _with_tokens(devices: tuple[Device, ...], env: Mapping[str, str]) -> tuple[Device, ...]:
@@ -374,147 +635,6 @@ def _with_tokens(devices: tuple[Device, ...], env: Mapping[str, str]) -> tuple[D
             device = dataclasses.replace(device, adapter=dataclasses.replace(adapter, token=token))
         given.append(device)
     return tuple(given)
-
-
-def _devices(raw: Any) -> tuple[Device, ...]:
-    devices = []
-    for name, entry in _mapping(raw, "devices").items():
-        where = f"devices.{name}"
-        spec = _mapping(entry, where)
-        _known(spec, f"{where}.", {"role", "adapter"})
-        try:
-            role = Role(str(spec.get("role")))
-        except ValueError:
-            roles = ", ".join(r.value for r in Role)
-            raise ConfigError(f"{where}.role: must be one of {roles}") from None
-        adapter = _mapping(spec.get("adapter"), f"{where}.adapter")
-        kind = str(adapter.get("type"))
-        if kind not in ADAPTERS:
-            raise ConfigError(f"{where}.adapter.type: must be one of {', '.join(ADAPTERS)}")
-        allowed_roles, build, keys = ADAPTERS[kind]
-        if role not in allowed_roles:
-            raise ConfigError(f"{where}.adapter.type: a {kind} adapter cannot be a {role.value}")
-        fields = {k: v for k, v in adapter.items() if k != "type"}
-        _known(fields, f"{where}.adapter.", keys)
-        try:
-            built = build(fields)
-        except KeyError as exc:
-            raise ConfigError(f"{where}.adapter.{exc.args[0]}: is required") from None
-        except ConfigError as exc:
-            raise ConfigError(f"{where}.{exc}") from None
-        if role in SWITCH_ROLES and isinstance(built, GenericDevice) and not built.command_topic:
-            raise ConfigError(f"{where}.adapter.command_topic: a {role.value} needs one")
-        if role not in SWITCH_ROLES and "auto_off" in fields:
-            raise ConfigError(
-                f"{where}.adapter.auto_off: only a heating_pad or bath_valve switches off"
-            )
-        devices.append(Device(str(name), role, built))
-    return tuple(devices)
-
-
-def _auto_off_command(raw: Any) -> str:
-    # YAML reads `auto_off: off` (or `no`) as false: that means none too.
-    return "none" if raw is None or raw is False else str(raw)
-
-
-def parse_safety(raw: Any) -> SafetyLimits:
-    safety = _mapping(raw, "safety")
-    _known(safety, "safety.", {"heat", "bath", "confirm_timeout_s"})
-    heat = _mapping(safety.get("heat") or {}, "safety.heat")
-    _known(
-        heat, "safety.heat.", {"default_minutes", "max_minutes", "min_gap_minutes", "quiet_hours"}
-    )
-    bath = _mapping(safety.get("bath") or {}, "safety.bath")
-    _known(
-        bath,
-        "safety.bath.",
-        {"min_c", "max_c", "default_c", "tub_litres", "flow_litres_per_minute", "fill_max_minutes"},
-    )
-    fields: dict[str, Any] = {}
-    for key in ("default_minutes", "max_minutes", "min_gap_minutes"):
-        if key in heat:
-            fields[f"heat_{key}"] = _int(heat[key], f"safety.heat.{key}")
-    if "quiet_hours" in heat:
-        fields["quiet_hours"] = _quiet_hours(heat["quiet_hours"])
-    for key in ("min_c", "max_c", "default_c"):
-        if key in bath:
-            fields[f"bath_{key}"] = _number(bath[key], f"safety.bath.{key}")
-    for key in ("tub_litres", "flow_litres_per_minute"):
-        if key in bath:
-            fields[key] = _number(bath[key], f"safety.bath.{key}")
-    if "fill_max_minutes" in bath:
-        fields["fill_max_minutes"] = _int(bath["fill_max_minutes"], "safety.bath.fill_max_minutes")
-    if "confirm_timeout_s" in safety:
-        fields["confirm_timeout_s"] = _number(
-            safety["confirm_timeout_s"], "safety.confirm_timeout_s"
-        )
-    return SafetyLimits(**fields)
-
-
-def _quiet_hours(raw: Any) -> QuietHours | None:
-    if raw is None or raw is False:
-        return None
-    hours = _mapping(raw, "safety.heat.quiet_hours")
-    _known(hours, "safety.heat.quiet_hours.", {"start", "end"})
-    try:
-        return QuietHours(
-            time.fromisoformat(str(hours["start"])), time.fromisoformat(str(hours["end"]))
-        )
-    except KeyError as exc:
-        raise ConfigError(f"safety.heat.quiet_hours.{exc.args[0]}: is required") from None
-    except ValueError as exc:
-        raise ConfigError(f"safety.heat.quiet_hours: times must be HH:MM ({exc})") from None
-
-
-def parse_timezone(raw: Any) -> ZoneInfo | None:
-    if raw is None:
-        return None
-    try:
-        return ZoneInfo(str(raw))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"timezone: {raw!r} is not an IANA time zone like Europe/London"
-        ) from None
-
-
-def _mapping(value: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{key}: must be a mapping of keys")
-    return value
-
-
-def _known(section: Mapping[str, Any], prefix: str, allowed: set[str]) -> None:
-    unknown = set(map(str, section)) - allowed
-    if unknown:
-        expected = ", ".join(sorted(allowed))
-        raise ConfigError(f"{prefix}{sorted(unknown)[0]}: unknown key (expected one of {expected})")
-
-
-def _flag(value: Any, key: str) -> bool:
-    # YAML's own true/false only: "false" in quotes must not switch something on.
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key}: must be true or false, got {value!r}")
-    return value
-
-
-def _int(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{key}: must be a whole number, got {value!r}")
-    return value
-
-
-def _opt_int(value: Any, key: str) -> int | None:
-    return None if value is None else _int(value, key)
-
-
-def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{key}: must be a number, got {value!r}")
-    return float(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def bridge_client_id(home: str, broker: BrokerConfig) -> str:

@@ -31,15 +31,20 @@ class YamlSource:
             line = self.lines.get(loc[:end])
             if line is not None:
                 break
+        if self.path is None and line is None:
+            # A document given as data, not read from a file: the key path alone says where.
+            return dotted(loc) if loc else "config"
         name = self.path.name if self.path else "config"
         place = f"{name}:{line}" if line is not None else name
         return f"{place}: {dotted(loc)}" if loc else place
 
     def errors(self, exc: ValidationError, prefix: KeyPath = ()) -> str:
         """Turn a pydantic error into one line per problem, each with its line and key path."""
-        return "; ".join(
-            f"{self.where((*prefix, *error['loc']))}: {_message(error)}" for error in exc.errors()
-        )
+        return self.problems(((*prefix, *error["loc"]), message(error)) for error in exc.errors())
+
+    def problems(self, found: Iterable[tuple[KeyPath, str]]) -> str:
+        """Join problems, each as 'file:line: key.path: message'."""
+        return "; ".join(f"{self.where(loc)}: {text}" for loc, text in found)
 
 
 def dotted(location: Iterable[str | int]) -> str:
@@ -47,13 +52,42 @@ def dotted(location: Iterable[str | int]) -> str:
     return ".".join(str(part) for part in location)
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"])
-    if error.get("type") == "extra_forbidden":
-        return "unknown key"
-    if "input" in error and error.get("type") != "missing":
-        return f"{message} (got {error['input']!r})"
-    return message
+# Keys whose values may hold a secret (a password, or a URL with one): never quoted back.
+SECRET_KEYS = frozenset({"broker", "password", "token", "url"})
+PLAIN = {
+    "missing": "is required",
+    "extra_forbidden": "unknown key",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "string_type": "must be a string",
+    "dict_type": "must be a mapping of keys",
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "list_type": "must be a list",
+}
+SECTION_TYPES = frozenset({"dict_type", "model_type", "model_attributes_type", "list_type"})
+
+
+def message(error: Mapping[str, Any]) -> str:
+    """Say what is wrong in plain words, quoting the value only where no secret can be in it."""
+    kind = error.get("type")
+    text = PLAIN.get(str(kind)) or str(error["msg"])
+    if kind == "value_error":
+        text = text.removeprefix("Value error, ")
+    if text.startswith("Input should be "):
+        text = "must be " + text.removeprefix("Input should be ")
+    # A whole section given as a string may be a URL with its password: never quote one.
+    if kind in ("missing", "extra_forbidden") or "input" not in error or kind in SECTION_TYPES:
+        return text
+    value = error["input"]
+    secret = any(part in SECRET_KEYS for part in error.get("loc", ()))
+    # A mapping or a list may hold anything, a password included: say only what it is.
+    if secret or isinstance(value, Mapping | list | tuple):
+        return text
+    return f"{text}, got {value!r}"
 
 
 def load_yaml(path: Path) -> YamlSource:
@@ -89,10 +123,11 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 
 def keyed_error(source: YamlSource, exc: ConfigError) -> ConfigError:
     """Put the file and line in front of an error that starts with its key path."""
-    message = str(exc)
-    key, sep, rest = message.partition(": ")
+    text = str(exc)
+    key, sep, rest = text.partition(": ")
     if not sep or " " in key:
-        return ConfigError(f"{source.where(())}: {message}")
+        place = source.where(())
+        return ConfigError(text if source.path is None else f"{place}: {text}")
     return ConfigError(f"{source.where(key.split('.'))}: {rest}")
 
 

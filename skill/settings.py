@@ -139,21 +139,20 @@ class _SkillFile(BaseModel):
 SKILL_FILE_KEYS = frozenset(_SkillFile.model_fields)
 
 
-def _home_fields(
-    document: Mapping[str, Any], env: Mapping[str, str], path: Path | None
-) -> dict[str, Any]:
-    # The bridge's sections share the file; the bridge's own parser checks them.
+def _home_fields(source: YamlSource, env: Mapping[str, str]) -> dict[str, Any]:
+    # The bridge's sections share the file; the bridge's own models check them.
+    document: Mapping[str, Any] = source.document
     fields: dict[str, Any] = {}
     try:
         if "home" in document:
             fields["home"] = str(document["home"])
         if document.get("broker") is not None:
-            base = path.parent if path else Path()
-            fields["broker"] = parse_broker(document["broker"], env, base)
+            base = source.path.parent if source.path else Path()
+            fields["broker"] = parse_broker(document["broker"], env, base, source)
         if document.get("safety") is not None:
-            fields["safety"] = parse_safety(document["safety"])
+            fields["safety"] = parse_safety(document["safety"], source)
         if "timezone" in document:
-            fields["timezone"] = parse_timezone(document["timezone"])
+            fields["timezone"] = parse_timezone(document["timezone"], source)
     except ConfigError as exc:
         raise SettingsError(str(exc)) from None
     return fields
@@ -182,7 +181,7 @@ def _from_document(source: YamlSource, env: Mapping[str, str]) -> Settings:
         fields["certificate_timeout_s"] = parsed.certificate_timeout_s
     if parsed.home_timeout_s is not None:
         fields["home_timeout_s"] = parsed.home_timeout_s
-    fields.update(_home_fields(document, env, path))
+    fields.update(_home_fields(source, env))
     try:
         return Settings(**fields)
     except SettingsError as exc:

@@ -52,7 +52,7 @@ def test_config_path_can_come_from_the_environment(tmp_path: Path) -> None:
         ("skil_id: x\n", "config.yaml:1: skil_id: unknown key"),
         ("skill_id: 42\n", "config.yaml:1: skill_id"),
         ("skill_id: not-a-skill\n", "skill_id: 'not-a-skill' does not look like"),
-        ("server: {port: http}\n", "server.port: Input should be a valid integer"),
+        ("server: {port: http}\n", "server.port: must be a whole number, got 'http'"),
         ("server: {port: 70000}\n", "server.port: 70000 is not a TCP port"),
         ("server: {hots: x}\n", "server.hots: unknown key"),
         ("certificate_timeout_s: 100\n", "certificate_timeout_s"),
