@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from mqtt_bridge.errors import RefusedError, RequestError, StoreError
 from mqtt_bridge.messages import parse_json
@@ -24,6 +24,18 @@ HEALTH_RULE = "health"
 MAX_RUNNER = 64
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Whose request it is, with the health state it carried, if any."""
+
+    name: str
+    health: HealthState | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= MAX_RUNNER or "/" in self.name:
+            raise RequestError(f"runner must be a name of 1 to {MAX_RUNNER} characters")
 
 
 class RunnerHealth:
@@ -80,24 +92,13 @@ class RunnerHealth:
         self._persist()
         return True
 
-    def from_request(self, params: dict[str, Any]) -> str | None:
-        """Take `runner` and `health` out of a request's parameters; return the runner."""
-        runner = params.pop("runner", None)
-        raw = params.pop("health", None)
+    def admit(self, runner: Runner | None) -> str | None:
+        """Keep the health state a request carried for its runner; return the runner's name."""
         if runner is None:
-            if raw is not None:
-                raise RequestError("health needs the runner it belongs to")
             return None
-        if not isinstance(runner, str) or not 0 < len(runner) <= MAX_RUNNER or "/" in runner:
-            raise RequestError(f"runner must be a name of 1 to {MAX_RUNNER} characters")
-        if raw is not None:
-            if not isinstance(raw, Mapping):
-                raise RequestError("health must be an object with flags")
-            try:
-                self.update(runner, HealthState.from_dict(raw))
-            except RoutinesError as exc:
-                raise RequestError(f"health does not parse: {exc}") from exc
-        return runner
+        if runner.health is not None:
+            self.update(runner.name, runner.health)
+        return runner.name
 
     def message(self, runner: str, payload: bytes) -> bool:
         """Take a retained health message; return whether anything changed."""

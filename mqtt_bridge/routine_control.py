@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +42,7 @@ class RoutineControl:
     ) -> dict[str, Any]:
         """Start a routine by name, as the safety gate allows it (perhaps trimmed)."""
         if not isinstance(name, str) or name not in self.routines:
-            known = ", ".join(sorted(self.routines)) or "none"
-            raise RequestError(f"unknown routine {name!r}; known: {known}")
+            raise unknown_routine(name, self.routines)
         if self.active:
             assert self.run is not None
             raise DeviceError(BUSY, f"the {self.run.routine.title} routine is already running")
@@ -146,3 +145,8 @@ class RoutineControl:
     def _do(self, actions: list[Action], now: datetime) -> None:
         for action in actions:
             self._execute(action, now)
+
+
+def unknown_routine(name: object, known: Collection[str]) -> RequestError:
+    """Return the refusal of a routine name that is not configured, naming those that are."""
+    return RequestError(f"unknown routine {name!r}; known: {', '.join(sorted(known)) or 'none'}")

@@ -26,6 +26,7 @@ from mqtt_bridge.adapters import (
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.core import BridgeCore
+from mqtt_bridge.core.confirmations import Confirmations
 from mqtt_bridge.logbounds import LOG_BOUNDS, BoundedLogFilter, excerpt
 from mqtt_bridge.messages import MAX_JSON_DEPTH, Message, parse_json
 from mqtt_bridge.protocol import MAX_REQUEST_BYTES, VERBS
@@ -350,10 +351,10 @@ def test_a_request_whose_handler_fails_unexpectedly_is_answered_and_sends_nothin
     harness = CoreHarness(tmp_path)
     harness.clear()
 
-    def broken(self: BridgeCore, *args: object, **kwargs: object) -> None:
+    def broken(self: Confirmations, *args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug after the ON was queued")
 
-    monkeypatch.setattr(BridgeCore, "_expect", broken)
+    monkeypatch.setattr(Confirmations, "expect", broken)
     out = harness.request("heat/start", minutes=5, transaction="t-bug")
     assert [json.loads(m.payload)["status"] for m in out] == ["error"]
     assert json.loads(out[0].payload)["transaction"] == "t-bug"
