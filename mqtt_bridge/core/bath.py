@@ -7,18 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mqtt_bridge.config import Role
-from mqtt_bridge.core.confirmations import Confirmations
 from mqtt_bridge.core.heat import auto_off
-from mqtt_bridge.core.house import BATH, Bath, DeviceState, House, iso, whole_second
-from mqtt_bridge.core.speech import Speech
+from mqtt_bridge.core.house import BATH, Bath, DeviceState, iso, whole_second
+from mqtt_bridge.core.sessions import SessionControl, SessionParts
 from mqtt_bridge.core.state import State
-from mqtt_bridge.core.stopping import Stopping
-from mqtt_bridge.core.timers import SessionTimers
 from mqtt_bridge.core.verbs import BathFill, BathStop, Call
 from mqtt_bridge.errors import DeviceError, RefusedError
-from mqtt_bridge.health import RunnerHealth
 from mqtt_bridge.protocol import BUSY, OFFLINE
-from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer
 from routines.gate import BathRequest
 
@@ -27,27 +22,11 @@ EPSOM = {"grams": 500, "cups": 2}
 log = logging.getLogger(__name__)
 
 
-class BathControl:
+class BathControl(SessionControl):
     """Fill and stop the bath, and stop it when a sensor says so."""
 
-    def __init__(
-        self,
-        house: House,
-        health: RunnerHealth,
-        timers: SessionTimers,
-        confirmations: Confirmations,
-        stopping: Stopping,
-        routines: RoutineControl,
-        speech: Speech,
-        state: State,
-    ) -> None:
-        self._house = house
-        self._health = health
-        self._timers = timers
-        self._confirmations = confirmations
-        self._stopping = stopping
-        self._routines = routines
-        self._speech = speech
+    def __init__(self, parts: SessionParts, state: State) -> None:
+        super().__init__(parts)
         self._state = state
 
     def fill(self, call: Call[BathFill], now: datetime) -> None:

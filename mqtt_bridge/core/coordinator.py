@@ -22,6 +22,7 @@ from mqtt_bridge.core.house import KIND_ROLES, ROLE_NAMES, House
 from mqtt_bridge.core.replies import Replies
 from mqtt_bridge.core.requests import Requests, Verb
 from mqtt_bridge.core.routine_steps import ROUTINE_KEY, RoutineSteps
+from mqtt_bridge.core.sessions import SessionParts
 from mqtt_bridge.core.speech import Speech
 from mqtt_bridge.core.state import STATE_VALID, State
 from mqtt_bridge.core.stopping import Stopping
@@ -71,7 +72,7 @@ class BridgeCore:
             self.routines,
             lambda verb, body, now: self._requests.run(verb, body, now),
         )
-        heat = Heat(
+        parts = SessionParts(
             house,
             self.health,
             self._timers,
@@ -80,16 +81,8 @@ class BridgeCore:
             self.routines,
             self._speech,
         )
-        bath = BathControl(
-            house,
-            self.health,
-            self._timers,
-            self._confirmations,
-            stopping,
-            self.routines,
-            self._speech,
-            self._state,
-        )
+        heat = Heat(parts)
+        bath = BathControl(parts, self._state)
         self._devices = Devices(
             house, self._confirmations, self._timers, self._speech, self._state, heat, bath
         )

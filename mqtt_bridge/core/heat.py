@@ -7,14 +7,9 @@ from typing import Any
 
 from mqtt_bridge.adapters import Switch
 from mqtt_bridge.config import Role
-from mqtt_bridge.core.confirmations import Confirmations
-from mqtt_bridge.core.house import HEAT, House, iso, whole_second
-from mqtt_bridge.core.speech import Speech
-from mqtt_bridge.core.stopping import Stopping
-from mqtt_bridge.core.timers import SessionTimers
+from mqtt_bridge.core.house import HEAT, iso, whole_second
+from mqtt_bridge.core.sessions import SessionControl
 from mqtt_bridge.core.verbs import Call, HeatStart, HeatStop
-from mqtt_bridge.health import RunnerHealth
-from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer
 from routines.gate import HeatRequest
 
@@ -23,26 +18,8 @@ LAST_HEAT_END = "last_heat_end"
 DEADLINE_TOLERANCE_S = 5.0
 
 
-class Heat:
+class Heat(SessionControl):
     """Start and stop the heating pad, and tell the runner when a session is over."""
-
-    def __init__(
-        self,
-        house: House,
-        health: RunnerHealth,
-        timers: SessionTimers,
-        confirmations: Confirmations,
-        stopping: Stopping,
-        routines: RoutineControl,
-        speech: Speech,
-    ) -> None:
-        self._house = house
-        self._health = health
-        self._timers = timers
-        self._confirmations = confirmations
-        self._stopping = stopping
-        self._routines = routines
-        self._speech = speech
 
     def start(self, call: Call[HeatStart], now: datetime) -> None:
         """Handle heat/start: a new session, or more time in the one running."""
