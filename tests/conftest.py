@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,23 @@ def private_broker() -> Iterator[MosquittoBroker]:
     broker.start()
     yield broker
     broker.close()
+
+
+@pytest.fixture
+def homes(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
+    """Make bridges with simulated devices on the shared broker, each stopped after the test."""
+    from home_support import Home
+
+    made: list[Home] = []
+
+    def make(home: str, *, start: bool = True, **changes: Any) -> Home:
+        made.append(Home(mosquitto, tmp_path / home, home, **changes))
+        if start:
+            made[-1].start()
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for home in made:
+            home.stop()

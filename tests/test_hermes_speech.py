@@ -11,29 +11,13 @@ from typing import Any
 
 import pytest
 from bridge_support import CoreHarness
-from home_support import Home, shelly_home
+from home_support import shelly_home
 from mqtt_support import Spy, wait_until
 
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.config import BrokerConfig, Role
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.speaker import SpeakerDaemon
-
-
-@pytest.fixture
-def homes(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    made: list[Home] = []
-
-    def make(home: str, *, start: bool = True, **changes: Any) -> Home:
-        made.append(Home(mosquitto, tmp_path / home, home, **changes))
-        if start:
-            made[-1].start()
-        return made[-1]
-
-    yield make
-    for home in made:
-        home.stop()
-
 
 # --- Hermes ---------------------------------------------------------------------------------
 

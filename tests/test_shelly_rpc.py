@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bridge_support import CoreHarness
-from home_support import Home, shelly_home, source_of
+from home_support import shelly_home, source_of
 from mqtt_support import Spy, wait_until
 
 from mqtt_bridge.adapters import ShellySwitch
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.config import Role
 from mqtt_bridge.errors import ConfigError
-
-
-@pytest.fixture
-def homes(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    made: list[Home] = []
-
-    def make(home: str, *, start: bool = True, **changes: Any) -> Home:
-        made.append(Home(mosquitto, tmp_path / home, home, **changes))
-        if start:
-            made[-1].start()
-        return made[-1]
-
-    yield make
-    for home in made:
-        home.stop()
-
 
 # --- one src per bridge -------------------------------------------------------------
 
