@@ -28,16 +28,14 @@ def shelly_home(home: str, device_id: str, switch: int = 0) -> dict[str, Any]:
     }
 
 
-class Home:
-    """One home's bridge, simulated devices and client, with its own timer database."""
+class RunningHome:
+    """A configured home's bridge, simulated devices and client on one broker."""
 
-    def __init__(self, broker: MosquittoBroker, folder: Path, home: str, **changes: Any) -> None:
-        folder.mkdir(exist_ok=True)
-        document = integration_document(broker, folder, home=home, **changes)
-        self.config: BridgeConfig = parse_config(document, env={})
-        self.devices = SimulatedHome(self.config, broker.host, broker.port, scale=SCALE)
-        self.bridge = Bridge(self.config, ScaledClock(SCALE))
-        self.client = BridgeClient(self.config.broker)
+    def __init__(self, config: BridgeConfig, broker: MosquittoBroker) -> None:
+        self.config = config
+        self.devices = SimulatedHome(config, broker.host, broker.port, scale=SCALE)
+        self.bridge = Bridge(config, ScaledClock(SCALE))
+        self.client = BridgeClient(config.broker)
 
     def start(self) -> None:
         self.devices.start()
@@ -51,14 +49,23 @@ class Home:
         self.bridge.stop()
         self.devices.stop()
 
-    def bridge_subscriptions(self) -> list[str]:
-        return [topic for device in self.config.devices for topic in device.adapter.subscriptions()]
-
     def request(self, verb: str, timeout: float = 15, **params: Any) -> dict[str, Any]:
         return self.client.request(self.config.home, verb, params, timeout=timeout)
 
     def __getitem__(self, role: Role) -> Any:
         return self.devices[role]
+
+
+class Home(RunningHome):
+    """One home of the standard layout, with its own timer database."""
+
+    def __init__(self, broker: MosquittoBroker, folder: Path, home: str, **changes: Any) -> None:
+        folder.mkdir(exist_ok=True)
+        document = integration_document(broker, folder, home=home, **changes)
+        super().__init__(parse_config(document, env={}), broker)
+
+    def bridge_subscriptions(self) -> list[str]:
+        return [topic for device in self.config.devices for topic in device.adapter.subscriptions()]
 
 
 def source_of(config: BridgeConfig, role: Role = Role.HEATING_PAD) -> str:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from home_support import RunningHome
 from mqtt_support import BridgeProcess, Spy, integration_document, wait_until
 
 from mqtt_bridge.adapters import Zigbee2MqttDevice
-from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.client import BridgeClient
-from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, Role, parse_config
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.simulators import SimulatedHome, TuyaCountdownPlug, Zigbee2MqttSwitch
@@ -132,32 +131,14 @@ def test_a_tuya_plug_sent_on_time_stays_off_and_toggles_ten_times_late(
 SCALE = 60.0  # one minute of heat takes one second
 
 
-class Z2mHome:
+class Z2mHome(RunningHome):
     """The bridge, a Zigbee2MQTT pad plug of a chosen kind and a client, on one broker."""
 
     def __init__(self, config: BridgeConfig, broker: MosquittoBroker, plug: Zigbee2MqttSwitch):
-        self.config = config
+        super().__init__(config, broker)
         self.events: list[str] = []
-        self.devices = SimulatedHome(config, broker.host, broker.port, scale=SCALE)
         self.devices.devices[Role.HEATING_PAD] = plug  # the firmware under test
         self.plug = plug
-        self.bridge = Bridge(config, ScaledClock(SCALE))
-        self.client = BridgeClient(config.broker)
-
-    def start(self) -> None:
-        self.devices.start()
-        self.bridge.start()
-        assert self.bridge.connected.wait(5)
-        self.client.start()
-        assert wait_until(lambda: self.client.availability(self.config.home) == "online")
-
-    def stop(self) -> None:
-        self.client.stop()
-        self.bridge.stop()
-        self.devices.stop()
-
-    def request(self, verb: str, **params: Any) -> dict[str, Any]:
-        return self.client.request(self.config.home, verb, params, timeout=8)
 
 
 def _document(broker: MosquittoBroker, tmp_path: Path, auto_off: str | None) -> dict[str, Any]:
