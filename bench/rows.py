@@ -1,0 +1,79 @@
+"""Hold one benchmark row: our figure beside its anchor, the ratio and the goal."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Literal
+
+# "lower" rows compare latencies (ours / anchor, smaller is better); "higher" rows compare
+# throughputs (ours / anchor, larger is better); "absolute" rows have no anchor, only a goal.
+Direction = Literal["lower", "higher", "absolute"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of bench/results.md."""
+
+    section: str
+    name: str
+    ours: str
+    anchor: str = "—"
+    ratio: float | None = None
+    direction: Direction = "lower"
+    goal: float | None = None
+    goal_text: str = "—"
+    meets: bool | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.section or not self.name:
+            raise ValueError("a row needs a section and a name")
+        if self.ratio is not None and self.ratio < 0:
+            raise ValueError(f"negative ratio for {self.name}")
+
+    @classmethod
+    def compared(
+        cls,
+        section: str,
+        name: str,
+        ours: float,
+        anchor: float,
+        unit: str,
+        direction: Direction,
+        goal: float | None,
+        note: str = "",
+    ) -> Row:
+        """Build a row from two measured figures of the same unit."""
+        ratio = ours / anchor if anchor > 0 else None
+        meets: bool | None = None
+        goal_text = "—"
+        if goal is not None and ratio is not None:
+            meets = ratio <= goal if direction == "lower" else ratio >= goal
+            goal_text = f"≤ {goal:g}x" if direction == "lower" else f"≥ {goal:g}x"
+        return cls(
+            section=section,
+            name=name,
+            ours=f"{ours:.3g} {unit}",
+            anchor=f"{anchor:.3g} {unit}",
+            ratio=ratio,
+            direction=direction,
+            goal=goal,
+            goal_text=goal_text,
+            meets=meets,
+            note=note,
+        )
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """Return the nearest-rank percentile (share in 0..1) of samples."""
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def p50_p99(samples: list[float]) -> tuple[float, float]:
+    """Return the median and the 99th percentile of samples."""
+    return statistics.median(samples), percentile(samples, 0.99)
