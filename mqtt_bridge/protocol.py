@@ -9,6 +9,7 @@ from typing import Any
 
 from mqtt_bridge.errors import BridgeError, RequestError
 from mqtt_bridge.messages import JsonError, Message, NotJson, decode_json
+from mqtt_bridge.reply_types import ErrorReply, OkReply, ReplyData
 
 VERBS = (
     "heat/start",
@@ -220,11 +221,10 @@ def transaction_of(payload: bytes) -> str | None:
     return None
 
 
-def ok(topics: Topics, verb: str, transaction: str | None, data: dict[str, Any]) -> Message:
+def ok(topics: Topics, verb: str, transaction: str | None, data: ReplyData) -> Message:
     """Build a success reply."""
-    return Message.json(
-        topics.response(verb), {"transaction": transaction, "status": "ok", "data": data}
-    )
+    reply = OkReply(transaction=transaction, data=data)
+    return Message.json(topics.response(verb), reply.wire())
 
 
 def routed(reply: Message, reply_to: ReplyTo | None) -> Message:
@@ -238,15 +238,8 @@ def routed(reply: Message, reply_to: ReplyTo | None) -> Message:
 
 def error(topics: Topics, verb: str, transaction: str | None, failure: BridgeError) -> Message:
     """Build an error reply carrying the failure's code and speakable message."""
-    document = {
-        "transaction": transaction,
-        "status": "error",
-        "error": str(failure),
-        "code": failure.code,
-    }
     rule = getattr(failure, "rule", None)
-    if rule:
-        document["rule"] = rule
+    reply = ErrorReply(transaction=transaction, error=str(failure), code=failure.code, rule=rule)
     # Unknown verbs may contain anything; answer on a fixed topic rather than echo it back.
     topic = topics.response(verb if verb in VERBS else "error")
-    return Message.json(topic, document)
+    return Message.json(topic, reply.wire())

@@ -9,6 +9,7 @@ from typing import Any
 from mqtt_bridge.errors import DeviceError, RefusedError, RequestError
 from mqtt_bridge.health import HEALTH_RULE, RunnerHealth
 from mqtt_bridge.protocol import BUSY
+from mqtt_bridge.reply_types import RoutineStarted, RoutineState, RoutineStepped
 from routines.engine import Action, Announce, RoutineRun, Status
 from routines.gate import RoutineRequest, StepRequest, Verdict
 from routines.routine import Routine
@@ -31,7 +32,7 @@ class RoutineControl:
         self._health = health
         self.run: RoutineRun | None = None
         self.runner: str | None = None  # whose routine it is; None: anyone's (Home Assistant)
-        self.interrupted: dict[str, Any] | None = None
+        self.interrupted: RoutineState | None = None
 
     @property
     def active(self) -> bool:
@@ -39,7 +40,7 @@ class RoutineControl:
 
     def start(
         self, name: Any, now: datetime, runner: str | None = None, dry_run: bool = False
-    ) -> dict[str, Any]:
+    ) -> RoutineStarted:
         """Start a routine by name, as the safety gate allows it (perhaps trimmed)."""
         if not isinstance(name, str) or name not in self.routines:
             raise unknown_routine(name, self.routines)
@@ -50,14 +51,13 @@ class RoutineControl:
         if not decision.allowed:
             raise RefusedError(decision.reason, HEALTH_RULE)
         routine = decision.routine or self.routines[name]
-        data: dict[str, Any] = {
-            "name": routine.name,
-            "title": routine.title,
-            "steps": len(routine.steps),
-            "uses": routine.uses,
-        }
-        if decision.verdict is Verdict.CHANGED:
-            data["note"] = decision.reason
+        data = RoutineStarted(
+            name=routine.name,
+            title=routine.title,
+            steps=len(routine.steps),
+            uses=routine.uses,
+            note=decision.reason if decision.verdict is Verdict.CHANGED else None,
+        )
         if dry_run:
             return data
         self.runner = runner
@@ -74,7 +74,7 @@ class RoutineControl:
         decision = self._health.decide(StepRequest(self.run.routine, index), self.runner)
         return None if decision.allowed else decision.reason
 
-    def control(self, verb: str, now: datetime) -> dict[str, Any]:
+    def control(self, verb: str, now: datetime) -> RoutineStepped:
         """Pause, resume, skip to the next step, or stop the running routine."""
         if not self.active:
             raise DeviceError(NOT_RUNNING, "no routine is running")
@@ -86,7 +86,7 @@ class RoutineControl:
             "stop": self.run.stop,
         }[verb](now)
         self._do(actions, now)
-        return {"name": self.run.routine.name, "status": self.run.status.value}
+        return RoutineStepped(name=self.run.routine.name, status=self.run.status.value)
 
     def condition(self, name: str, now: datetime, ok: bool = True) -> None:
         """Tell the routine the heat ended or the bath got ready (or failed)."""
@@ -110,7 +110,7 @@ class RoutineControl:
             return
         name = str(stored.get("name"))
         title = self.routines[name].title if name in self.routines else name
-        self.interrupted = {"name": name, "title": title, "status": "interrupted"}
+        self.interrupted = RoutineState(name=name, title=title, status="interrupted")
         self._execute(
             Announce(
                 f"Your {title} routine was interrupted when the home bridge restarted. "
@@ -126,21 +126,21 @@ class RoutineControl:
         assert self.run is not None
         return {"name": self.run.routine.name}
 
-    def snapshot(self) -> dict[str, Any] | None:
+    def snapshot(self) -> RoutineState | None:
         """Describe the routine for the state topic."""
         if self.run is None:
             return self.interrupted
         run = self.run
         upcoming = run.upcoming()
-        return {
-            "name": run.routine.name,
-            "title": run.routine.title,
-            "status": run.status.value,
-            "step": run.step,
-            "steps": len(run.routine.steps),
-            "step_title": run.routine.step_title(run.step),
-            "next_step_title": run.routine.step_title(upcoming) if upcoming is not None else None,
-        }
+        return RoutineState(
+            name=run.routine.name,
+            title=run.routine.title,
+            status=run.status.value,
+            step=run.step,
+            steps=len(run.routine.steps),
+            step_title=run.routine.step_title(run.step),
+            next_step_title=run.routine.step_title(upcoming) if upcoming is not None else None,
+        )
 
     def _do(self, actions: list[Action], now: datetime) -> None:
         for action in actions:

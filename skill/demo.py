@@ -18,6 +18,7 @@ from mqtt_bridge.client import BridgeClient
 from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, parse_config
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.reply_types import ErrorReply, HomeState, parse_reply
 from mqtt_bridge.simulators import SimulatedHome
 from skill.console import chat_loop
 from skill.conversation import Conversation, http_transport
@@ -67,18 +68,15 @@ def parse_home_command(line: str) -> tuple[str, dict[str, Any]]:
     return verb, params
 
 
-def describe_status(state: dict[str, Any]) -> str:
+def describe_status(state: HomeState) -> str:
     """Summarise the bridge's state in one line."""
-    heat = state["heat"]
-    bath = state["bath"]
+    heat, bath = state.heat, state.bath
     parts = [
-        f"heating pad on, {heat['remaining_min']} min left"
-        if heat["running"]
-        else "heating pad off",
-        f"bath {bath['status']}"
-        + (f", {bath['remaining_min']} min left" if bath["status"] == "filling" else ""),
+        f"heating pad on, {heat.remaining_min} min left" if heat.running else "heating pad off",
+        f"bath {bath.status}"
+        + (f", {bath.remaining_min} min left" if bath.status == "filling" else ""),
     ]
-    offline = [name for name, device in state["devices"].items() if device["online"] is False]
+    offline = [name for name, device in state.devices.items() if device.online is False]
     if offline:
         parts.append("offline: " + ", ".join(offline))
     return "; ".join(parts)
@@ -122,14 +120,16 @@ class Home:
     def request(self, line: str) -> str:
         verb, params = parse_home_command(line)
         try:
-            reply = self.client.request(self.config.home, verb, params, timeout=8)
+            reply = parse_reply(
+                verb, self.client.request(self.config.home, verb, params, timeout=8)
+            )
         except BridgeError as exc:
             return f"(home: {exc})"
-        if reply.get("status") != "ok":
-            return f"home: {reply.get('error')} ({reply.get('code')})"
-        if verb == "status":
-            return "home: " + describe_status(reply["data"])
-        return "home: ok " + json.dumps(reply.get("data"))
+        if isinstance(reply, ErrorReply):
+            return f"home: {reply.error} ({reply.code})"
+        if isinstance(reply.data, HomeState):
+            return "home: " + describe_status(reply.data)
+        return "home: ok " + json.dumps(reply.data.wire())
 
 
 def run_demo(locale: str, settings: Settings, scale: float) -> None:

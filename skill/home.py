@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
-from mqtt_bridge.client import BridgeClient, NoAnswer
+from mqtt_bridge.client import UNDO, BridgeClient, NoAnswer
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.reply_types import BAD_REPLY, BadReply, OkReply, Reply, ReplyData, parse_reply
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
 from skill.settings import Settings
@@ -21,13 +22,15 @@ BRIDGE_OFFLINE = "bridge_offline"
 NO_ANSWER = "no_answer"
 NO_HOME = "no_home"
 
+Data = TypeVar("Data", bound=ReplyData)
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """What actually happened at home: ok with data, or an error the skill can speak."""
+    """What actually happened at home: ok with the verb's typed data, or an error to speak."""
 
     ok: bool
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: ReplyData | None = None
     code: str | None = None
     error: str | None = None
     rule: str | None = None
@@ -35,17 +38,17 @@ class Outcome:
     undo: str | None = None
 
     @classmethod
-    def from_reply(cls, reply: Mapping[str, Any]) -> Outcome:
-        """Read a bridge reply."""
-        if reply.get("status") == "ok":
-            data = reply.get("data")
-            return cls(True, data if isinstance(data, Mapping) else {})
-        return cls(
-            False,
-            code=str(reply.get("code") or "error"),
-            error=str(reply.get("error") or "something went wrong at home"),
-            rule=reply.get("rule"),
-        )
+    def from_reply(cls, reply: Reply) -> Outcome:
+        """Read a typed bridge reply."""
+        if isinstance(reply, OkReply):
+            return cls(True, reply.data)
+        return cls(False, code=reply.code, error=reply.error, rule=reply.rule)
+
+    def expect(self, kind: type[Data]) -> Data:
+        """Return the data of an ok outcome, which parse_reply typed by its verb."""
+        if not isinstance(self.data, kind):
+            raise TypeError(f"expected {kind.__name__}, got {type(self.data).__name__}")
+        return self.data
 
 
 class Requester(Protocol):
@@ -149,4 +152,25 @@ class HomeAccess:
         except BridgeError as exc:
             log.warning("home %s did not answer %s: %s", home, verb, exc)
             return Outcome(False, code=BRIDGE_OFFLINE, error="I can't reach your home right now")
-        return Outcome.from_reply(reply)
+        try:
+            return Outcome.from_reply(parse_reply(verb, reply))
+        except BadReply as exc:
+            log.warning("home %s answered %s with a reply that does not fit: %s", home, verb, exc)
+            return Outcome(
+                False,
+                code=BAD_REPLY,
+                error="your home's answer didn't make sense to me",
+                undo=self._undo(home, verb, params),
+            )
+
+    def _undo(self, home: str, verb: str, params: dict[str, Any] | None) -> str | None:
+        """Stop what an unreadable answer may have started; return the stop's verb if sent."""
+        undo = UNDO.get(verb)
+        if undo is None or self._requester is None or (params or {}).get("dry_run"):
+            return None
+        try:
+            self._requester.request(home, undo, {}, timeout=self._timeout)
+        except BridgeError as exc:
+            # The client's own deadline and the device's auto-off still bound it.
+            log.warning("home %s: could not send %s after a bad reply: %s", home, undo, exc)
+        return undo

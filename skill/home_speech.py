@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from mqtt_bridge.reply_types import BAD_REPLY, BathStarted, HeatStarted, HomeState
 from skill.home import BRIDGE_OFFLINE, NO_ANSWER, NO_HOME, Outcome
 
 EPSOM_DOSE = "about two cups, roughly 500 grams, of Epsom salt"
@@ -27,11 +27,11 @@ BATH_STATES: dict[str, str] = {
 }
 
 
-def clock_time(iso: str | None, timezone: Any, locale: str) -> str:
-    """Say an ISO time as '8:35 PM' (en-US) or '20:35' (elsewhere), in the home's time zone."""
-    if not iso:
+def clock_time(moment: datetime | None, timezone: Any, locale: str) -> str:
+    """Say a moment as '8:35 PM' (en-US) or '20:35' (elsewhere), in the home's time zone."""
+    if moment is None:
         return "soon"
-    moment = datetime.fromisoformat(iso).astimezone(timezone)
+    moment = moment.astimezone(timezone)
     if locale == "en-US":
         return moment.strftime("%I:%M %p").lstrip("0")
     return moment.strftime("%H:%M")
@@ -52,6 +52,9 @@ def failure(what: str, outcome: Outcome) -> str:
         return LINK_HOME
     if outcome.code == BRIDGE_OFFLINE:
         return f"I couldn't {what}: {outcome.error}. Nothing was changed."
+    if outcome.code == BAD_REPLY:
+        stop = " I've told it to stop, so nothing is left running." if outcome.undo else ""
+        return f"I couldn't {what}: {outcome.error}.{stop}"
     if outcome.code == NO_ANSWER:
         if outcome.undo:
             # The bridge refuses the request if it arrives late, and the stop covers a lost answer.
@@ -66,75 +69,68 @@ def failure(what: str, outcome: Outcome) -> str:
     return f"I couldn't {what}: {reason}."
 
 
-def heat_started(data: Mapping[str, Any], timezone: Any, locale: str) -> str:
+def heat_started(data: HeatStarted, timezone: Any, locale: str) -> str:
     """Confirm a heat session the plug confirmed."""
-    ends = clock_time(data.get("ends_at"), timezone, locale)
-    speech = f"Your heating pad is on for {minutes(int(data.get('minutes', 0)))}. "
-    speech += f"It switches off at {ends}."
-    if data.get("limited"):
-        speech += f" That's the limit of {minutes(int(data.get('max_minutes', 0)))} a session."
+    speech = f"Your heating pad is on for {minutes(data.minutes)}. "
+    speech += f"It switches off at {clock_time(data.ends_at, timezone, locale)}."
+    if data.limited:
+        speech += f" That's the limit of {minutes(data.max_minutes)} a session."
     return speech
 
 
-def bath_started(data: Mapping[str, Any], timezone: Any, locale: str) -> str:
+def bath_started(data: BathStarted, timezone: Any, locale: str) -> str:
     """Confirm a bath the valve confirmed."""
-    ends = clock_time(data.get("ends_at"), timezone, locale)
-    speech = (
-        f"Your bath is filling to {data.get('target_c'):g} degrees and should be ready at {ends}."
-    )
-    if data.get("epsom"):
+    ends = clock_time(data.ends_at, timezone, locale)
+    speech = f"Your bath is filling to {data.target_c:g} degrees and should be ready at {ends}."
+    if data.epsom:
         speech += f" Add {EPSOM_DOSE} as it fills."
     return speech
 
 
-def describe_heat(state: Mapping[str, Any], timezone: Any, locale: str) -> str:
+def describe_heat(state: HomeState, timezone: Any, locale: str) -> str:
     """Say whether the heating pad is on and for how long."""
-    heat = state.get("heat") or {}
-    if not heat.get("running"):
+    heat = state.heat
+    if not heat.running:
         return "The heating pad is off."
-    if heat.get("stopping") or not heat.get("ends_at"):
+    if heat.stopping or heat.ends_at is None:
         return "The heating pad is on, and I'm switching it off: it hasn't confirmed yet."
-    left = minutes(int(heat.get("remaining_min", 0)))
-    ends = clock_time(heat.get("ends_at"), timezone, locale)
+    left, ends = minutes(heat.remaining_min), clock_time(heat.ends_at, timezone, locale)
     return f"The heating pad is on, with {left} left. It switches off at {ends}."
 
 
-def describe_bath(state: Mapping[str, Any]) -> str:
+def describe_bath(state: HomeState) -> str:
     """Say where the bath is at, with the water temperature when a thermometer reports it."""
-    bath = state.get("bath") or {}
-    status = str(bath.get("status", "idle"))
-    if status == "filling":
-        target = bath.get("target_c")
+    bath = state.bath
+    if bath.status == "filling":
+        target = bath.target_c
         speech = f"Your bath is filling to {target:g} degrees" if target else "Your bath is filling"
-        speech += f", ready in about {minutes(int(bath.get('remaining_min', 0)))}."
+        speech += f", ready in about {minutes(bath.remaining_min)}."
     else:
-        speech = BATH_STATES.get(status, "No bath is running.")
+        speech = BATH_STATES.get(bath.status, "No bath is running.")
     reading = water_temperature(state)
-    if reading is not None and status in ("filling", "ready"):
+    if reading is not None and bath.status in ("filling", "ready"):
         speech += f" The water is at {reading:.1f} degrees."
     return speech
 
 
-def describe_running(state: Mapping[str, Any], timezone: Any, locale: str) -> str:
+def describe_running(state: HomeState, timezone: Any, locale: str) -> str:
     """Say what is running at home."""
     parts = []
-    if (state.get("heat") or {}).get("running"):
+    if state.heat.running:
         parts.append(describe_heat(state, timezone, locale))
-    if (state.get("bath") or {}).get("status") in ("filling", "closing", "ready", "stopping"):
+    if state.bath.status in ("filling", "closing", "ready", "stopping"):
         parts.append(describe_bath(state))
     offline = [
-        name.replace("_", " ")
-        for name, device in (state.get("devices") or {}).items()
-        if device.get("online") is False
+        name.replace("_", " ") for name, device in state.devices.items() if device.online is False
     ]
     if offline:
         parts.append(f"Offline right now: {', '.join(offline)}.")
     return " ".join(parts) or "Nothing is running right now."
 
 
-def water_temperature(state: Mapping[str, Any]) -> float | None:
+def water_temperature(state: HomeState) -> float | None:
     """Return the bath thermometer's reading, if there is one."""
-    for device in (state.get("devices") or {}).values():
-        if device.get("role") == "bath_temperature" and device.get("temperature_c") is not None:
-            return float(device["temperature_c"])
+    for device in state.devices.values():
+        if device.role == "bath_temperature" and device.temperature_c is not None:
+            return device.temperature_c
     return None

@@ -7,6 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from ssml import check_response
 
+from mqtt_bridge.reply_types import HomeState
 from skill.conversation import Conversation, plain_text
 from skill.nlu import Recognizer
 
@@ -42,3 +43,17 @@ class Session:
     @property
     def ends(self) -> bool:
         return bool(self.last["response"].get("shouldEndSession"))
+
+
+def home_state(**parts: Any) -> HomeState:
+    """Build a bridge state from the parts a test cares about; the rest idle."""
+    document: dict[str, Any] = {
+        "home": "flat",
+        "devices": {},
+        "heat": {"running": False},
+        "bath": {"status": "idle"},
+        "updated_at": "2026-07-01T19:00:00+00:00",
+        "expires_at": "2026-07-01T19:01:15+00:00",
+        **parts,
+    }
+    return HomeState.model_validate(document)

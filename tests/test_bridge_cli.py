@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from mqtt_support import ROOT, integration_config, integration_document, wait_until
+from skill_support import home_state
 
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker, free_port
@@ -100,11 +101,14 @@ def test_demo_home_commands_parse_json_values() -> None:
 
 
 def test_demo_status_line() -> None:
-    state = {
-        "heat": {"running": True, "remaining_min": 12},
-        "bath": {"status": "filling", "remaining_min": 4},
-        "devices": {"speaker": {"online": False}, "pad": {"online": True}},
-    }
+    state = home_state(
+        heat={"running": True, "remaining_min": 12},
+        bath={"status": "filling", "remaining_min": 4},
+        devices={
+            "speaker": {"role": "speaker", "online": False},
+            "pad": {"role": "heating_pad", "online": True},
+        },
+    )
     assert (
         describe_status(state)
         == "heating pad on, 12 min left; bath filling, 4 min left; offline: speaker"

@@ -10,6 +10,7 @@ import pytest
 from bridge_support import CoreHarness, pad_on, pad_switch
 
 from mqtt_bridge.core import BridgeCore
+from mqtt_bridge.reply_types import RoutineState
 from mqtt_bridge.store import TimerStore
 
 
@@ -111,10 +112,8 @@ def test_restart_mid_routine_reports_it_interrupted(home: CoreHarness) -> None:
     out = fresh.start(later)
     says = [json.loads(m.payload)["text"] for m in out if m.topic == "hermes/tts/say"]
     assert says[0].startswith("Your sore calves routine was interrupted")
-    assert fresh.snapshot(later)["routine"] == {
-        "name": "sore_calves",
-        "title": "sore calves",
-        "status": "interrupted",
-    }
+    assert fresh.snapshot(later).routine == RoutineState(
+        name="sore_calves", title="sore calves", status="interrupted"
+    )
     # The heat it started is still under its persisted timer.
     assert [t.device for t in TimerStore(home.config.database).timers()] == ["heating_pad"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from skill_support import home_state
+
 from mqtt_bridge.client import NoAnswer
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.reply_types import BAD_REPLY, HeatStarted
 from mqtt_bridge.safety import SafetyLimits
 from skill import home_speech
 from skill.home import BRIDGE_OFFLINE, NO_ANSWER, HomeAccess, Outcome
@@ -73,7 +77,7 @@ def test_silent_bridge_is_reported_not_hidden() -> None:
 def test_replies_become_outcomes() -> None:
     requester = Requester(
         replies=[
-            {"status": "ok", "data": {"minutes": 20}},
+            {"status": "ok", "data": heat_started(minutes=20)},
             {
                 "status": "error",
                 "code": "refused",
@@ -84,7 +88,7 @@ def test_replies_become_outcomes() -> None:
     )
     first = access(requester).request("flat", "heat/start")
     second = access(requester).request("flat", "heat/start")
-    assert first.ok and first.data == {"minutes": 20}
+    assert first.ok and isinstance(first.data, HeatStarted) and first.data.minutes == 20
     assert (second.code, second.rule, second.error) == (
         "refused",
         "quiet_hours",
@@ -94,19 +98,20 @@ def test_replies_become_outcomes() -> None:
 
 def test_times_are_said_in_the_homes_zone_and_locale() -> None:
     london = ZoneInfo("Europe/London")
-    assert home_speech.clock_time("2026-07-01T19:35:00+00:00", london, "en-GB") == "20:35"
-    assert home_speech.clock_time("2026-07-01T19:35:00+00:00", london, "en-US") == "8:35 PM"
+    moment = datetime(2026, 7, 1, 19, 35, tzinfo=UTC)
+    assert home_speech.clock_time(moment, london, "en-GB") == "20:35"
+    assert home_speech.clock_time(moment, london, "en-US") == "8:35 PM"
 
 
 def test_status_sentences() -> None:
-    state = {
-        "heat": {"running": True, "remaining_min": 1, "ends_at": "2026-07-01T19:35:00+00:00"},
-        "bath": {"status": "filling", "target_c": 38.5, "remaining_min": 4},
-        "devices": {
+    state = home_state(
+        heat={"running": True, "remaining_min": 1, "ends_at": "2026-07-01T19:35:00+00:00"},
+        bath={"status": "filling", "target_c": 38.5, "remaining_min": 4},
+        devices={
             "thermo": {"role": "bath_temperature", "temperature_c": 36.24, "online": True},
             "floor_leak": {"role": "leak_sensor", "online": False},
         },
-    }
+    )
     zone = ZoneInfo("UTC")
     assert home_speech.describe_running(state, zone, "en-GB") == (
         "The heating pad is on, with 1 minute left. It switches off at 19:35. "
@@ -116,8 +121,6 @@ def test_status_sentences() -> None:
 
 
 def test_health_is_shared_under_a_runner_id_that_hides_the_user_id() -> None:
-    from datetime import UTC, datetime
-
     from routines import BodyArea, PainFlag
     from routines.health import HealthState
     from skill.home import runner_id
@@ -162,7 +165,51 @@ def test_no_answer_to_a_stop_does_not_claim_anything() -> None:
 
 
 def test_unconfirmed_bath_states_are_said_as_such() -> None:
-    assert "hasn't confirmed" in home_speech.describe_bath({"bath": {"status": "closing"}})
-    assert "hasn't confirmed" in home_speech.describe_bath({"bath": {"status": "stopping"}})
-    heat = {"heat": {"running": True, "stopping": True, "ends_at": None}}
+    closing = home_state(bath={"status": "closing"})
+    assert "hasn't confirmed" in home_speech.describe_bath(closing)
+    assert "hasn't confirmed" in home_speech.describe_bath(home_state(bath={"status": "stopping"}))
+    heat = home_state(heat={"running": True, "stopping": True, "ends_at": None})
     assert "switching it off" in home_speech.describe_heat(heat, ZoneInfo("UTC"), "en-US")
+
+
+def test_a_reply_that_does_not_fit_its_verb_is_an_honest_failure_and_undone() -> None:
+    # A bridge of another version (or a broken one) says ok with data the skill cannot read: the
+    # pad may be on, so the skill must not guess, must not crash, and must stop what it asked.
+    requester = Requester(
+        replies=[{"status": "ok", "data": {"minutes": "twenty"}}, {"status": "ok", "data": {}}]
+    )
+    outcome = access(requester).request("flat", "heat/start", {"minutes": 20})
+    assert not outcome.ok and outcome.code == BAD_REPLY
+    assert outcome.undo == "heat/stop"
+    assert [verb for _, verb, _ in requester.calls] == ["heat/start", "heat/stop"]
+    speech = home_speech.failure("turn on the heating pad", outcome)
+    assert speech.startswith("I couldn't turn on the heating pad: your home's answer")
+    assert "I've told it to stop" in speech and "Nothing was changed" not in speech
+
+
+def heat_started(**data: Any) -> dict[str, Any]:
+    """Return a heat/start reply's data as the bridge sends it."""
+    return {
+        "device": "pad",
+        "minutes": 20,
+        "ends_at": "2026-07-01T19:35:00+00:00",
+        "limited": False,
+        "max_minutes": 20,
+        "device_auto_off": True,
+        **data,
+    }
+
+
+def test_replies_are_typed_once_at_the_edge() -> None:
+    requester = Requester(
+        replies=[
+            {
+                "transaction": "t",
+                "status": "ok",
+                "data": {**heat_started(minutes=20), "from_a_newer_bridge": 1},
+            }
+        ]
+    )
+    outcome = access(requester).request("flat", "heat/start", {"minutes": 20})
+    assert isinstance(outcome.data, HeatStarted)
+    assert outcome.data.ends_at == datetime(2026, 7, 1, 19, 35, tzinfo=UTC)

@@ -115,6 +115,6 @@ def test_an_rpc_error_for_another_device_or_without_a_pending_command_changes_no
     home.raw(f"{source}/rpc", json.dumps({**frame, "src": "shellyplus1-bath"}))
     (reply,) = home.replies("bath/fill")
     assert reply["code"] == "device_error" and "Bad id=0" in reply["error"]
-    assert home.core.snapshot(home.now)["bath"]["status"] == "idle"
+    assert home.core.snapshot(home.now).bath.status == "idle"
     home.raw(f"{source}/rpc", json.dumps({**frame, "src": "shellyplus1-bath"}))
     assert len(home.replies("bath/fill")) == 1

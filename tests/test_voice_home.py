@@ -22,6 +22,7 @@ from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import Role, load_config
+from mqtt_bridge.reply_types import HomeState
 from mqtt_bridge.simulators import SimulatedHome
 from skill.home import HomeAccess
 from skill.settings import load_settings
@@ -62,12 +63,12 @@ class VoiceHome:
         assert wait_until(lambda: self.access.availability_of(home) == "online", timeout=10)
         leak = self.devices.devices.get(Role.LEAK_SENSOR)
         if leak is not None:  # the bridge has heard the leak sensor's retained "dry"
-            assert wait_until(
-                lambda: (
-                    self.access.request(home, "status").data["devices"]["floor_leak"]["wet"]
-                    is False
-                )
-            )
+            assert wait_until(lambda: self.leak_reported(home))
+
+    def leak_reported(self, home: str) -> bool:
+        assert self.access is not None
+        status = self.access.request(home, "status")
+        return status.ok and status.expect(HomeState).devices["floor_leak"].wet is False
 
     def stop(self) -> None:
         self.bridge.stop()

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from mqtt_bridge.config import Role
 from mqtt_bridge.core.heat import auto_off
-from mqtt_bridge.core.house import BATH, Bath, DeviceState, iso, whole_second
+from mqtt_bridge.core.house import BATH, Bath, DeviceState, whole_second
 from mqtt_bridge.core.sessions import SessionControl, SessionParts
 from mqtt_bridge.core.state import State
 from mqtt_bridge.core.verbs import BathFill, BathStop, Call
 from mqtt_bridge.errors import DeviceError, RefusedError
 from mqtt_bridge.protocol import BUSY, OFFLINE
+from mqtt_bridge.reply_types import BathStarted, BathStatus, BathStopped, Epsom
 from mqtt_bridge.store import Timer
 from routines.gate import BathRequest
 
-EPSOM = {"grams": 500, "cups": 2}
+EPSOM = Epsom(grams=500, cups=2)
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +61,15 @@ class BathControl(SessionControl):
         house.bath = Bath("filling", target, epsom)
         house.out += valve.turn_on(seconds)
 
-        def confirmed_open(at: datetime) -> dict[str, Any]:
-            data: dict[str, Any] = {
-                "device": timer.device,
-                "target_c": target,
-                "fill_minutes": round(seconds / 60, 1),
-                "ends_at": iso(timer.deadline),
-                "device_auto_off": valve.auto_off,
-            }
-            if epsom:
-                data["epsom"] = EPSOM
-            return data
+        def confirmed_open(at: datetime) -> BathStarted:
+            return BathStarted(
+                device=timer.device,
+                target_c=target,
+                fill_minutes=round(seconds / 60, 1),
+                ends_at=timer.deadline,
+                device_auto_off=valve.auto_off,
+                epsom=EPSOM if epsom else None,
+            )
 
         def failed(at: datetime) -> None:
             house.bath = Bath()
@@ -109,7 +107,9 @@ class BathControl(SessionControl):
 
     def stop(self, call: Call[BathStop], now: datetime) -> None:
         """Handle bath/stop."""
-        self._stopping.stop(Role.BATH_VALVE, call, now, "was_filling")
+        self._stopping.stop(
+            Role.BATH_VALVE, call, now, lambda was_on: BathStopped(was_filling=was_on)
+        )
 
     def sensed(self, role: Role, state: DeviceState, now: datetime) -> None:
         """React to what the thermometer, leak sensor or level sensor now says."""
@@ -128,7 +128,7 @@ class BathControl(SessionControl):
         if role is Role.BATH_LEVEL and state.wet:
             self._full("the level sensor says it is full", now)
 
-    def _stop_for(self, status: str, announcement: str, now: datetime) -> None:
+    def _stop_for(self, status: BathStatus, announcement: str, now: datetime) -> None:
         house = self._house
         if house.switch(Role.BATH_VALVE) is None or house.bath.status not in ("filling", "closing"):
             return

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from mqtt_bridge.config import Role
 from mqtt_bridge.core.house import ROLE_NAMES, House
@@ -15,6 +14,7 @@ from mqtt_bridge.core.state import State
 from mqtt_bridge.core.verbs import Body, Call
 from mqtt_bridge.errors import DeviceError
 from mqtt_bridge.protocol import DEVICE_ERROR, TIMEOUT
+from mqtt_bridge.reply_types import ReplyData
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Pending:
     deadline: datetime
     verb: str
     transaction: str | None
-    on_confirmed: Callable[[datetime], dict[str, Any]]
+    on_confirmed: Callable[[datetime], ReplyData]
     on_timeout: Callable[[datetime], None] = lambda now: None
     # For a device that answers its auto-off on its own (Tasmota's PulseTime): the seconds asked
     # for. ON is confirmed only once that answer came too, and ON alone is remembered meanwhile.
@@ -56,7 +56,7 @@ class Confirmations:
         want_on: bool,
         call: Call[Body],
         now: datetime,
-        on_confirmed: Callable[[datetime], dict[str, Any]],
+        on_confirmed: Callable[[datetime], ReplyData],
         on_timeout: Callable[[datetime], None] = lambda now: None,
         auto_off_s: float | None = None,
     ) -> None:

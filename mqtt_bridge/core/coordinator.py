@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from mqtt_bridge.adapters.speakers import Utterance
 from mqtt_bridge.config import BridgeConfig, Role
@@ -33,6 +32,7 @@ from mqtt_bridge.errors import StoreError
 from mqtt_bridge.health import RunnerHealth
 from mqtt_bridge.messages import Message, text
 from mqtt_bridge.protocol import ReplyTo, transaction_of
+from mqtt_bridge.reply_types import HomeState
 from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer, TimerStore
 from routines.gate import BathRequest, HeatRequest
@@ -257,7 +257,7 @@ class BridgeCore:
             moments.append(routine)
         return min(moments, default=None)
 
-    def snapshot(self, now: datetime, valid: timedelta = STATE_VALID) -> dict[str, Any]:
+    def snapshot(self, now: datetime, valid: timedelta = STATE_VALID) -> HomeState:
         """Describe devices, timers and the bath, as published on the state topic."""
         return self._state.snapshot(now, valid)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from mqtt_bridge.adapters import Switch
 from mqtt_bridge.config import Role
-from mqtt_bridge.core.house import HEAT, iso, whole_second
+from mqtt_bridge.core.house import HEAT, whole_second
 from mqtt_bridge.core.sessions import SessionControl
 from mqtt_bridge.core.verbs import Call, HeatStart, HeatStop
+from mqtt_bridge.reply_types import HeatStarted, HeatStopped
 from mqtt_bridge.store import Timer
 from routines.gate import HeatRequest
 
@@ -57,15 +57,15 @@ class Heat(SessionControl):
         house.timers[Role.HEATING_PAD] = timer
         house.out += switch.turn_on(seconds)
 
-        def confirmed_on(at: datetime) -> dict[str, Any]:
-            return {
-                "device": timer.device,
-                "minutes": max(1, round(seconds / 60)),  # what was granted, said aloud
-                "ends_at": iso(timer.deadline),
-                "limited": limited,
-                "max_minutes": safety.heat_max_minutes,
-                "device_auto_off": switch.auto_off,
-            }
+        def confirmed_on(at: datetime) -> HeatStarted:
+            return HeatStarted(
+                device=timer.device,
+                minutes=max(1, round(seconds / 60)),  # what was granted, said aloud
+                ends_at=timer.deadline,
+                limited=limited,
+                max_minutes=safety.heat_max_minutes,
+                device_auto_off=switch.auto_off,
+            )
 
         def failed(at: datetime) -> None:
             self._timers.stop_until_off(Role.HEATING_PAD, at, "failed")
@@ -77,7 +77,7 @@ class Heat(SessionControl):
 
     def stop(self, call: Call[HeatStop], now: datetime) -> None:
         """Handle heat/stop."""
-        self._stopping.stop(Role.HEATING_PAD, call, now, "was_on")
+        self._stopping.stop(Role.HEATING_PAD, call, now, lambda was_on: HeatStopped(was_on=was_on))
 
     def ended(self, timer: Timer, now: datetime) -> None:
         """The pad is confirmed off: the session is over for the runner."""

@@ -13,6 +13,7 @@ from mqtt_bridge.config import BridgeConfig, Role
 from mqtt_bridge.errors import DeviceError, StoreError
 from mqtt_bridge.messages import Message
 from mqtt_bridge.protocol import NOT_CONFIGURED, OFFLINE, Topics
+from mqtt_bridge.reply_types import BathStatus
 from mqtt_bridge.store import Timer, TimerStore
 
 HEAT = "heat"
@@ -59,9 +60,8 @@ class DeviceState:
 class Bath:
     """Where the bath is at."""
 
-    # idle | filling | closing (full, valve not yet confirmed closed) | ready
-    # | stopping (asked to stop, not yet confirmed) | stopped | too_hot | leak
-    status: str = "idle"
+    # closing: full, the valve not yet confirmed closed; stopping: asked to stop, not yet confirmed.
+    status: BathStatus = "idle"
     target_c: float | None = None
     epsom: bool = False
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any
 
 from mqtt_bridge.core.house import House
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.messages import Message
 from mqtt_bridge.protocol import ReplyTo, error, ok, routed
+from mqtt_bridge.reply_types import ReplyData
 
 ANSWERED_KEEP = 500
 
@@ -48,7 +48,7 @@ class Replies:
             while len(self._routes) > ANSWERED_KEEP:
                 self._routes.popitem(last=False)
 
-    def ok(self, verb: str, transaction: str | None, data: dict[str, Any]) -> None:
+    def ok(self, verb: str, transaction: str | None, data: ReplyData) -> None:
         """Queue a success reply."""
         self._remember(transaction, ok(self._house.topics, verb, transaction, data))
 

@@ -15,6 +15,7 @@ from mqtt_bridge.core.replies import Replies
 from mqtt_bridge.core.verbs import Call, Speak
 from mqtt_bridge.errors import DeviceError
 from mqtt_bridge.protocol import DEVICE_ERROR, NOT_CONFIGURED, OFFLINE, TIMEOUT
+from mqtt_bridge.reply_types import Announced
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class Speech:
             raise DeviceError(OFFLINE, "the speaker is offline")
         say_id = self.say(call.body.text, now, transaction=call.transaction)
         if not speaker.confirms:
-            self._replies.ok(call.verb, call.transaction, {"id": say_id, "confirmed": False})
+            self._replies.ok(call.verb, call.transaction, Announced(id=say_id, confirmed=False))
 
     def say(self, words: str, now: datetime, transaction: str | None = None) -> str:
         """Queue words for the speaker; return their id."""
@@ -81,7 +82,7 @@ class Speech:
         """The speaker finished saying one of ours."""
         say = self._says.pop(say_id, None)
         if say is not None and say.transaction is not None:
-            self._replies.ok("announce", say.transaction, {"id": say_id, "confirmed": True})
+            self._replies.ok("announce", say.transaction, Announced(id=say_id, confirmed=True))
 
     def not_said(self, say_id: str, why: str) -> None:
         """The speaker reported it could not say one of ours: that announcement failed."""

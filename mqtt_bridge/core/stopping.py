@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from mqtt_bridge.config import Role
@@ -13,6 +14,7 @@ from mqtt_bridge.core.timers import SessionTimers
 from mqtt_bridge.core.verbs import Body, Call
 from mqtt_bridge.errors import DeviceError
 from mqtt_bridge.protocol import NOT_CONFIGURED, OFFLINE
+from mqtt_bridge.reply_types import ReplyData
 
 
 class Stopping:
@@ -37,13 +39,15 @@ class Stopping:
         if self._house.switch(role) is None:
             raise DeviceError(NOT_CONFIGURED, f"no {ROLE_NAMES[role][4:]} is set up")
 
-    def stop(self, role: Role, call: Call[Body], now: datetime, key: str) -> None:
+    def stop(
+        self, role: Role, call: Call[Body], now: datetime, stopped: Callable[[bool], ReplyData]
+    ) -> None:
         """Send OFF whatever the device's availability says, and keep sending it until confirmed."""
         house = self._house
         self.check(role)
         state = house.devices[role]
         if role not in house.timers and state.on is False and state.online is not False:
-            self._replies.ok(call.verb, call.transaction, {key: False})
+            self._replies.ok(call.verb, call.transaction, stopped(False))
             return
         if role is Role.BATH_VALVE and house.bath.status == "filling":
             house.bath.status = "stopping"
@@ -55,4 +59,4 @@ class Stopping:
                 f"{ROLE_NAMES[role]} is offline: I've sent it the off command "
                 "and will keep sending it until it confirms",
             )
-        self._confirmations.expect(role, False, call, now, lambda at: {key: True})
+        self._confirmations.expect(role, False, call, now, lambda at: stopped(True))

@@ -9,6 +9,7 @@ from typing import Any
 from mqtt_bridge.config import Role
 from mqtt_bridge.core.house import BATH, KIND_ROLES, ROLE_KINDS, ROLE_NAMES, Bath, House
 from mqtt_bridge.core.state import State
+from mqtt_bridge.reply_types import bath_status
 from mqtt_bridge.store import Timer
 
 # An OFF that is not confirmed is sent again this often until the device says it is off.
@@ -39,7 +40,7 @@ class SessionTimers:
             house.timers[role] = timer
             if timer.kind == BATH:
                 detail = timer.detail
-                status = str(detail.get("status", "filling"))
+                status = bath_status(detail.get("status"), "filling")
                 house.bath = Bath(status, detail.get("target_c"), bool(detail.get("epsom")))
             if timer.deadline <= now and not timer.detail.get("expired"):
                 log.warning("%s's deadline passed while the bridge was down: off now", timer.device)

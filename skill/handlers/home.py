@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from mqtt_bridge.errors import RefusedError, RequestError
+from mqtt_bridge.reply_types import (
+    BathStarted,
+    BathStopped,
+    HeatStarted,
+    HeatStopped,
+    HomeState,
+    RoutineStarted,
+)
 from routines.gate import BathRequest, HeatRequest, Request, decide
 from routines.health import HealthState
 from skill import home_speech
@@ -137,21 +145,23 @@ def carry_out(
 
 def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str:
     """Say a confirmed success."""
-    data, zone = outcome.data, access.timezone
+    zone = access.timezone
     if verb == "heat/start":
-        return home_speech.heat_started(data, zone, locale)
+        return home_speech.heat_started(outcome.expect(HeatStarted), zone, locale)
     if verb == "bath/fill":
-        return home_speech.bath_started(data, zone, locale)
+        return home_speech.bath_started(outcome.expect(BathStarted), zone, locale)
     if verb == "heat/stop":
-        return (
-            "The heating pad is off." if data.get("was_on") else "The heating pad was already off."
-        )
+        if outcome.expect(HeatStopped).was_on:
+            return "The heating pad is off."
+        return "The heating pad was already off."
     if verb == "bath/stop":
-        return "I've stopped the bath." if data.get("was_filling") else "The bath wasn't running."
+        if outcome.expect(BathStopped).was_filling:
+            return "I've stopped the bath."
+        return "The bath wasn't running."
     if verb == "routine/start":
-        title = data.get("title", "your")
-        note = f"{data['note']} " if data.get("note") else ""
-        return f"{note}Starting the {title} routine. Listen for each step on your speaker."
+        started = outcome.expect(RoutineStarted)
+        note = f"{started.note} " if started.note else ""
+        return f"{note}Starting the {started.title} routine. Listen for each step on your speaker."
     if verb == "routine/stop":
         return "I've stopped the routine, and anything it switched on."
     return "Done."
@@ -187,12 +197,14 @@ class _HomeHandler(IntentHandler):
         handler_input: HandlerInput,
         access: HomeAccess,
         what: str,
-        describe: Callable[[Mapping[str, Any], str], str],
+        describe: Callable[[HomeState, str], str],
     ) -> Response:
         """Describe the home's state, or say why it could not be read."""
         outcome, locale = self.status(handler_input, access)
         speech = (
-            describe(outcome.data, locale) if outcome.ok else home_speech.failure(what, outcome)
+            describe(outcome.expect(HomeState), locale)
+            if outcome.ok
+            else home_speech.failure(what, outcome)
         )
         return respond(handler_input, Reply(speech=f"{speech} {ANYTHING_ELSE}", reprompt=ASK_NEXT))
 

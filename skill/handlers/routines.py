@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
+from mqtt_bridge.reply_types import HomeState, RoutineName, RoutineStarted
 from routines.words import and_list
 from skill import home_speech
 from skill.handlers.common import elicit, respond, slot_id, slot_value
@@ -28,22 +26,18 @@ DEFAULT_ROUTINE = "long_run_recovery"
 USES = {"stretches": "stretches", "heat": "the heating pad", "bath": "the bath"}
 
 
-def _routines(state: Mapping[str, Any]) -> list[dict[str, str]]:
-    return [dict(r) for r in state.get("routines") or []]
-
-
 def _match(
-    wanted: str | None, spoken: str | None, routines: list[dict[str, str]]
-) -> dict[str, str] | None:
+    wanted: str | None, spoken: str | None, routines: list[RoutineName]
+) -> RoutineName | None:
     """Find a routine by slot id, or by what was said against names and titles."""
     if wanted:
-        found = next((r for r in routines if r["name"] == wanted), None)
+        found = next((r for r in routines if r.name == wanted), None)
         if found:
             return found
     if spoken:
         said = normalize(spoken).replace(" routine", "")
         for routine in routines:
-            names = {normalize(routine["title"]), normalize(routine["name"].replace("_", " "))}
+            names = {normalize(routine.title), normalize(routine.name.replace("_", " "))}
             if said in names:
                 return routine
     return None
@@ -64,12 +58,12 @@ class StartRoutineHandler(_HomeHandler):
                 handler_input,
                 Reply(speech=home_speech.failure("start a routine", status), reprompt=ASK_NEXT),
             )
-        routines = _routines(status.data)
+        routines = status.expect(HomeState).routines
         spoken = slot_value(handler_input, "routine")
         wanted = slot_id(handler_input, "routine") or (None if spoken else DEFAULT_ROUTINE)
         routine = _match(wanted, spoken, routines)
         if routine is None:
-            names = ", ".join(r["title"] for r in routines)
+            names = ", ".join(r.title for r in routines)
             return elicit(
                 handler_input,
                 "routine",
@@ -79,16 +73,17 @@ class StartRoutineHandler(_HomeHandler):
                 ),
             )
         # The bridge's gate says, before we ask, what this runner's health leaves of the routine.
-        params = {"name": routine["name"], "dry_run": True, **health_params(handler_input)}
+        params = {"name": routine.name, "dry_run": True, **health_params(handler_input)}
         check = access.request(home, "routine/start", params)
         if not check.ok:
             speech = home_speech.failure("start the routine", check)
             return respond(handler_input, Reply(speech=f"{speech} {ASK_NEXT}", reprompt=ASK_NEXT))
-        note = f"{check.data['note']} " if check.data.get("note") else ""
-        uses = [USES[kind] for kind in check.data.get("uses") or [] if kind in USES]
+        allowed = check.expect(RoutineStarted)
+        note = f"{allowed.note} " if allowed.note else ""
+        uses = [USES[kind] for kind in allowed.uses if kind in USES]
         said = f" It uses {and_list(uses)}." if uses else ""
-        question = f"{note}Start the {routine['title']} routine?{said}"
-        action = {"verb": "routine/start", "params": {"name": routine["name"]}}
+        question = f"{note}Start the {routine.title} routine?{said}"
+        action = {"verb": "routine/start", "params": {"name": routine.name}}
         return ask_to_confirm(handler_input, question, action)
 
 
@@ -125,7 +120,7 @@ class ListRoutinesHandler(_HomeHandler):
         if not outcome.ok:
             speech = home_speech.failure("list your routines", outcome)
         else:
-            titles = [r["title"] for r in _routines(outcome.data)]
+            titles = [r.title for r in outcome.expect(HomeState).routines]
             speech = (
                 f"You have {len(titles)} routines: {and_list(titles)}. "
                 f"To start one, say: start the {titles[0]} routine."
@@ -135,19 +130,17 @@ class ListRoutinesHandler(_HomeHandler):
         return respond(handler_input, Reply(speech=speech, reprompt=ASK_NEXT))
 
 
-def describe_routine(state: Mapping[str, Any]) -> str:
+def describe_routine(state: HomeState) -> str:
     """Say where the routine is."""
-    routine = state.get("routine")
-    if not routine:
+    routine = state.routine
+    if routine is None:
         return "No routine is running. You can say: start the cool-down stretches routine."
-    status = routine.get("status")
-    title = routine.get("title", "your")
+    status, title = routine.status, routine.title
     if status == "interrupted":
         return f"The {title} routine was interrupted when the home bridge restarted."
     if status in ("finished", "stopped"):
         return f"The {title} routine has {status}."
-    now = routine.get("step_title")
-    upcoming = routine.get("next_step_title")
+    now, upcoming = routine.step_title, routine.next_step_title
     speech = f"In the {title} routine, now: {now}."
     speech += f" Next: {upcoming}." if upcoming else " That's the last step."
     if status == "paused":
