@@ -22,7 +22,7 @@ SECTION = "home bridge (Mosquitto)"
 
 def run(quick: bool) -> list[Row]:
     """Time a status request and a heat start the plug confirms, against raw paho."""
-    runs = 50 if quick else 300
+    runs = 50 if quick else 500
     broker = MosquittoBroker()
     broker.start()
     with tempfile.TemporaryDirectory() as tmp:

@@ -50,7 +50,7 @@ def first_answer(command: list[str], payload: bytes, env: dict[str, str]) -> flo
 
 def run(quick: bool) -> list[Row]:
     """Compare our Lambda handler's cold start with the hello skill's, alternating runs."""
-    runs = 3 if quick else 9
+    runs = 3 if quick else 15
     payload = json.dumps(intent("GetRecoveryPlanIntent", datetime.now(UTC))).encode()
     with tempfile.TemporaryDirectory() as tmp:
         env = {

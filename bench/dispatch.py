@@ -59,8 +59,8 @@ def envelopes(now: datetime) -> dict[str, tuple[dict[str, Any], str]]:
 
 def run(quick: bool) -> list[Row]:
     """Measure the headline dispatch rows and every intent family."""
-    runs = 60 if quick else 400
-    slow_runs = 40 if quick else 200
+    runs = 60 if quick else 1000
+    slow_runs = 40 if quick else 300
     hello = build_hello()
     now = datetime.now(UTC)
     hello_payload = intent("GetRecoveryPlanIntent", now)

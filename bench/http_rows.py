@@ -93,7 +93,7 @@ def throughput_row(
 def run(quick: bool) -> list[Row]:
     """Measure ours (verification off and on) and the bare route at concurrency 1, 8 and 32."""
     seconds = 1.0 if quick else 2.5
-    rounds = 1 if quick else 2
+    rounds = 1 if quick else 3
     now = datetime.now(UTC)
     body = json.dumps(intent("GetRecoveryPlanIntent", now)).encode()
     authority = Authority.create()

@@ -90,7 +90,12 @@ class Row:
 
 def _p50_p99_text(samples: list[float]) -> str:
     p50, p99 = p50_p99(samples)
-    return f"{p50:.3g} / {p99:.3g} ms"
+    return f"{_ms(p50)} / {_ms(p99)} ms"
+
+
+def _ms(value: float) -> str:
+    # Three significant figures, without switching to exponents past 1000 ms.
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def percentile(samples: list[float], share: float) -> float:

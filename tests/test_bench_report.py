@@ -64,3 +64,8 @@ def test_render_groups_sections_counts_goals_and_appends_changes() -> None:
 
 def test_render_without_changes_has_no_changes_section() -> None:
     assert "Changes" not in render({}, [Row(section="s", name="n", ours="x")])
+
+
+def test_long_latencies_are_shown_without_exponents() -> None:
+    row = Row.timed("cold", "start", [472.0, 1045.4], [88.5, 88.5], 1.3)
+    assert row.ours == "759 / 1045 ms"
