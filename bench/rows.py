@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 # "lower" rows compare latencies (ours / anchor, smaller is better); "higher" rows compare
@@ -63,6 +63,39 @@ class Row:
             meets=meets,
             note=note,
         )
+
+    @classmethod
+    def timed(
+        cls,
+        section: str,
+        name: str,
+        ours: list[float],
+        anchor: list[float],
+        goal: float | None,
+        note: str = "",
+    ) -> Row:
+        """Build a latency row (ms samples) compared by the median, showing p50/p99 of both."""
+        row = cls.compared(
+            section,
+            name,
+            statistics.median(ours),
+            statistics.median(anchor),
+            "ms",
+            "lower",
+            goal,
+            note,
+        )
+        return replace(row, ours=_p50_p99_text(ours), anchor=_p50_p99_text(anchor))
+
+
+def _p50_p99_text(samples: list[float]) -> str:
+    p50, p99 = p50_p99(samples)
+    return f"{_ms(p50)} / {_ms(p99)} ms"
+
+
+def _ms(value: float) -> str:
+    # Three significant figures, without switching to exponents past 1000 ms.
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import resource
+import threading
 import time
 from typing import Any, cast
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import MultiSocketServer, TcpWSGIServer
@@ -131,3 +133,43 @@ def build_server(
         return servers[0]
     listening = [(str(s.effective_host), int(s.effective_port)) for s in servers]  # type: ignore[attr-defined]
     return MultiSocketServer(socket_map, adj, listening, dispatcher)
+
+
+class RunningServer:
+    """Serve a built server on its own thread until stopped."""
+
+    def __init__(self, server: _Server | MultiSocketServer) -> None:
+        self.server = server
+        self._thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """Return the port the server listens on (the first, if several)."""
+        return int(getattr(self.server, "effective_port", 0))
+
+    @property
+    def serving(self) -> bool:
+        """Return whether the server's loop is still running."""
+        return self._thread.is_alive()
+
+    def start(self) -> RunningServer:
+        """Start serving in the background."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish the requests under way, close every socket on the loop's thread, and join."""
+        if not self._thread.is_alive():
+            return
+        # Workers first: a worker finishing a request pulls the trigger, which must still be
+        # open. Closing sockets from this thread instead (waitress's close()) leaves open
+        # keep-alive channels looping on a closed trigger: OSError in pull_trigger.
+        self.server.task_dispatcher.shutdown(timeout=round(timeout))
+        if isinstance(self.server, MultiSocketServer):
+            socket_map = cast(dict[int, Any], self.server.map)
+        else:
+            socket_map = cast(dict[int, Any], self.server._map)  # type: ignore[attr-defined]
+        trigger: Any = next(s.trigger for s in socket_map.values() if isinstance(s, _Server))
+        # close_all empties the map, which ends waitress's loop on its own thread.
+        trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        self._thread.join(timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -133,3 +134,33 @@ def test_server_with_verification_on_refuses_unsigned_requests(
             unsigned.say("how should I recover")
         assert refused.value.code == 400
         assert "SignatureCertChainUrl" in json.loads(refused.value.read())["error"]
+
+
+def test_stopping_a_serving_server_ends_its_thread_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import http.client
+    import threading
+
+    from flask import Flask
+
+    from skill.server import RunningServer, build_server
+
+    crashes: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    app = Flask(__name__)
+    app.post("/alexa")(lambda: "ok")
+    running = RunningServer(build_server(app, "127.0.0.1", 0)).start()
+    # A keep-alive client still connected at shutdown, as Alexa's or a benchmark's would be.
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+    try:
+        for _ in range(3):
+            connection.request("POST", "/alexa", body=b"{}")
+            assert connection.getresponse().read() == b"ok"
+        with caplog.at_level(logging.WARNING):
+            running.stop(timeout=5)
+        assert not running.serving
+        assert crashes == []
+        assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    finally:
+        connection.close()

@@ -82,21 +82,17 @@ def test_a_crowd_of_idle_connections_does_not_lock_out_alexa(server: str) -> Non
 @pytest.fixture
 def quick_server() -> Iterator[str]:
     """The hardened server in-process, with a 1 s request deadline to test it quickly."""
-    from threading import Thread
-
     from flask import Flask
 
-    from skill.server import build_server
+    from skill.server import RunningServer, build_server
 
     app = Flask(__name__)
     app.post("/alexa")(lambda: "ok")
-    server = build_server(app, "127.0.0.1", 0, request_deadline_s=1.0)
-    thread = Thread(target=server.run, daemon=True)
-    thread.start()
+    running = RunningServer(build_server(app, "127.0.0.1", 0, request_deadline_s=1.0)).start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{running.port}"
     finally:
-        server.close()
+        running.stop()
 
 
 def test_a_client_trickling_its_headers_is_dropped_at_the_deadline(quick_server: str) -> None:
