@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from envelopes import intent  # noqa: E402
 from rows import p50_p99  # noqa: E402
 
-HELLO_SKILL = '''
+HELLO_SKILL = """
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
@@ -47,13 +47,13 @@ SKILL = builder.create()
 def dispatch(payload):
     envelope = SKILL.serializer.deserialize(payload=json.dumps(payload), obj_type=RequestEnvelope)
     return SKILL.serializer.serialize(SKILL.invoke(request_envelope=envelope, context=None))
-'''
+"""
 
 
 def hello_dispatch() -> Callable[[dict[str, object]], object]:
     """Build the bare hello skill in this process; return its dispatch."""
     namespace: dict[str, object] = {"json": json}
-    exec(HELLO_SKILL, namespace)  # noqa: S102 - our own constant source, shared with `cold`
+    exec(HELLO_SKILL, namespace)  # our own constant source, shared with `cold`
     return namespace["dispatch"]  # type: ignore[return-value]
 
 

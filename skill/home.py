@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mqtt_bridge.client import BridgeClient, NoAnswer
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
@@ -93,6 +92,9 @@ class HomeAccess:
             return None
         # Only these homes' availability is subscribed (others as they are first asked).
         homes = {home for home in (settings.home, *settings.user_homes.values()) if home}
+        # Imported here: paho is needed only by a skill that reaches a home.
+        from mqtt_bridge.client import BridgeClient
+
         client = BridgeClient(settings.broker, client_id=None, homes=homes)
         # Don't block start-up on the broker: paho keeps trying, and requests say if it's down.
         client.start(timeout=None)
@@ -141,12 +143,15 @@ class HomeAccess:
             return Outcome(False, code=BRIDGE_OFFLINE, error="your home bridge is offline")
         try:
             reply = self._requester.request(home, verb, params or {}, timeout=self._timeout)
-        except NoAnswer as exc:
-            log.warning("home %s did not answer %s in time (undo: %s)", home, verb, exc.undo)
-            return Outcome(
-                False, code=NO_ANSWER, error="your home didn't answer in time", undo=exc.undo
-            )
         except BridgeError as exc:
+            # Imported only now: paho is loaded already when a real client raised this.
+            from mqtt_bridge.client import NoAnswer
+
+            if isinstance(exc, NoAnswer):
+                log.warning("home %s did not answer %s in time (undo: %s)", home, verb, exc.undo)
+                return Outcome(
+                    False, code=NO_ANSWER, error="your home didn't answer in time", undo=exc.undo
+                )
             log.warning("home %s did not answer %s: %s", home, verb, exc)
             return Outcome(False, code=BRIDGE_OFFLINE, error="I can't reach your home right now")
         return Outcome.from_reply(reply)
