@@ -169,9 +169,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             if not self._ready:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
             # Used by its own thread only; the other thread is the one closing them all.
-            connection = sqlite3.connect(
-                self._path, timeout=self._timeout, check_same_thread=False
-            )
+            connection = sqlite3.connect(self._path, timeout=self._timeout, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise error(f"cannot open {self._path}: {exc}") from exc
         try:
