@@ -13,24 +13,14 @@ from typing import Any
 
 from mqtt_bridge.config import BrokerConfig
 from mqtt_bridge.connection import MqttConnection, Received
-from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.errors import BridgeError, NoAnswer
 from mqtt_bridge.messages import Message, parse_json, text
-from mqtt_bridge.protocol import VERBS, Topics
+from mqtt_bridge.protocol import UNDO, VERBS, Topics
 
 # The bridge must have answered this long before we stop waiting, so its reply can still arrive.
 REPLY_MARGIN_S = 0.5
-# What undoes a request that may have been carried out though its answer never came.
-UNDO = {"heat/start": "heat/stop", "bath/fill": "bath/stop", "routine/start": "routine/stop"}
 
 log = logging.getLogger(__name__)
-
-
-class NoAnswer(BridgeError):
-    """The bridge did not answer in time; `undo` names the stop sent to make sure of it."""
-
-    def __init__(self, message: str, undo: str | None = None) -> None:
-        super().__init__(message)
-        self.undo = undo
 
 
 @dataclass

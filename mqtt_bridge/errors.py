@@ -41,3 +41,11 @@ class DeviceError(BridgeError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class NoAnswer(BridgeError):
+    """The bridge did not answer in time; `undo` names the stop sent to make sure of it."""
+
+    def __init__(self, message: str, undo: str | None = None) -> None:
+        super().__init__(message)
+        self.undo = undo

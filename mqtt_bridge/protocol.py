@@ -24,6 +24,8 @@ VERBS = (
     "routine/resume",
     "routine/next",
 )
+# What undoes a request that may have been carried out though its answer never came.
+UNDO = {"heat/start": "heat/stop", "bath/fill": "bath/stop", "routine/start": "routine/stop"}
 MAX_TRANSACTION = 128
 # A client instance's name in its reply topic: one topic level, short and plain.
 INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

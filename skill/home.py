@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from mqtt_bridge.client import UNDO, BridgeClient, NoAnswer
-from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.errors import BridgeError, NoAnswer
+from mqtt_bridge.protocol import UNDO
 from mqtt_bridge.reply_types import BAD_REPLY, BadReply, OkReply, Reply, ReplyData, parse_reply
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
@@ -96,6 +96,9 @@ class HomeAccess:
             return None
         # Only these homes' availability is subscribed (others as they are first asked).
         homes = {home for home in (settings.home, *settings.user_homes.values()) if home}
+        # Imported here: paho is needed only by a skill that reaches a home.
+        from mqtt_bridge.client import BridgeClient
+
         client = BridgeClient(settings.broker, client_id=None, homes=homes)
         # Don't block start-up on the broker: paho keeps trying, and requests say if it's down.
         client.start(timeout=None)

@@ -54,10 +54,24 @@ class AttributeUpdate(dict[str, Any]):
     def __init__(self, change: Change, attributes: Attributes) -> None:
         super().__init__(attributes)
         self.change = change
+        # The attributes the held value was computed from, while nobody else can change them.
+        self._base: Attributes | None = None
 
-    def apply_to(self, stored: Attributes) -> Attributes:
-        """Return the change applied to a copy of `stored`, and hold that as the new value."""
-        updated = self.change(copy.deepcopy(stored))
+    def apply_to(self, stored: Attributes, *, fresh: bool = False) -> Attributes:
+        """Return the change applied to `stored`, and hold that as the new value.
+
+        The change gets a copy of `stored`, unless `fresh` says nobody else holds it. Applied
+        to attributes equal to the ones it was last applied to, the change (which computes only
+        from what it gets) would give the same again: that is returned without running it.
+        """
+        if self._base is not None and stored == self._base:
+            return dict(self)
+        if fresh:
+            self._base = None
+            updated = self.change(stored)
+        else:
+            self._base = stored
+            updated = self.change(copy.deepcopy(stored))
         self.clear()
         self.update(updated)
         return updated
@@ -127,27 +141,64 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         self._timeout = timeout
         self._ready = False
         self._versions = ReadVersions()
+        self._local = threading.local()
+        # Every thread's connection, closed when the adapter goes (threading.local alone keeps
+        # them until a garbage collection, and an open connection keeps its WAL file).
+        self._opened: list[sqlite3.Connection] = []
+        self._closer = weakref.finalize(self, _close_all, self._opened)
 
     @contextmanager
     def _connect(self, saving: bool = False) -> Iterator[sqlite3.Connection]:
-        # A connection per call: the web server answers requests on several threads.
+        # One connection per thread, kept: opening one (and SQLite reading the schema on its
+        # first statement) cost more than the request's own work.
         error = SaveError if saving else StorageError
+        connection = self._connection(error)
+        try:
+            with connection:
+                yield connection
+        except sqlite3.Error as exc:
+            # A connection that failed may be in any state: the next request opens a new one.
+            self._discard()
+            raise error(f"database error in {self._path}: {exc}") from exc
+
+    def _connection(self, error: type[StorageError]) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
         try:
             if not self._ready:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self._path, timeout=self._timeout)
+            # Used by its own thread only; the other thread is the one closing them all.
+            connection = sqlite3.connect(self._path, timeout=self._timeout, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise error(f"cannot open {self._path}: {exc}") from exc
         try:
             if not self._ready:
                 _prepare(connection)
                 self._ready = True
-            with connection:
-                yield connection
+            # In WAL mode NORMAL still makes each commit durable against a crash of this
+            # process (the WAL is written before COMMIT returns); see bench/changes.md.
+            connection.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
-            raise error(f"database error in {self._path}: {exc}") from exc
-        finally:
             connection.close()
+            raise error(f"database error in {self._path}: {exc}") from exc
+        self._local.connection = connection
+        self._opened.append(connection)
+        return connection
+
+    def _discard(self) -> None:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            _close_all([connection])
+            self._opened.remove(connection)
+
+    def close(self) -> None:
+        """Close every thread's connection; a later request opens a new one."""
+        self._closer()
+        self._local = threading.local()
+        self._opened = []
+        self._closer = weakref.finalize(self, _close_all, self._opened)
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> Attributes:
         """Return the stored attributes of the request's user, or an empty dict."""
@@ -165,7 +216,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                 # The write lock first: no other writer can come between this read and write.
                 db.execute("BEGIN IMMEDIATE")
                 stored, expected = _read(db, user_id)
-                attributes = attributes.apply_to(stored)
+                attributes = attributes.apply_to(stored, fresh=True)
             else:
                 expected = self._versions.read_by(request_envelope)
             if not _write(db, user_id, attributes, expected):
@@ -178,6 +229,11 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         with self._connect(saving=True) as db:
             db.execute("DELETE FROM user_attributes WHERE user_id = ?", (user_id,))
         self._versions.remember(request_envelope, 0)
+
+
+def _close_all(connections: list[sqlite3.Connection]) -> None:
+    for connection in connections:
+        connection.close()
 
 
 def _prepare(connection: sqlite3.Connection) -> None:

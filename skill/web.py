@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 
@@ -13,7 +13,9 @@ from skill.home import HomeAccess
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill, parse_body
 from skill.settings import Settings
-from skill.verification import CertificateStore, RequestVerifier
+
+if TYPE_CHECKING:
+    from skill.verification import RequestVerifier
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,9 @@ def create_app(
     """Build the web app; verifier and service can be injected by code (tests, embedders)."""
     if settings.verify_requests:
         settings.require_secure()
+        # Imported here: cryptography is a fifth of a cold start, and only verification uses it.
+        from skill.verification import CertificateStore, RequestVerifier
+
         verifier = verifier or RequestVerifier(
             CertificateStore(timeout=settings.certificate_timeout_s)
         )

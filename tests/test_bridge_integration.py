@@ -14,9 +14,10 @@ from mqtt_support import BridgeProcess, Spy, integration_config, integration_doc
 
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
-from mqtt_bridge.client import BridgeClient, NoAnswer
+from mqtt_bridge.client import BridgeClient
 from mqtt_bridge.clock import ScaledClock
 from mqtt_bridge.config import BridgeConfig, Role, parse_config
+from mqtt_bridge.errors import NoAnswer
 from mqtt_bridge.simulators import SimulatedHome
 
 SCALE = 60.0  # one minute of heat takes one second

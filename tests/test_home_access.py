@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from skill_support import home_state
 
-from mqtt_bridge.client import NoAnswer
-from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.errors import BridgeError, NoAnswer
 from mqtt_bridge.reply_types import BAD_REPLY, HeatStarted
 from mqtt_bridge.safety import SafetyLimits
 from skill import home_speech

@@ -1,0 +1,146 @@
+"""Measure the skill's hot paths beside a bare ask-sdk-core "hello" skill, for before/after notes.
+
+Not the official benchmark (that is `make bench`, bench/run.py): a quick, repeatable measure
+used to record each performance change in bench/changes.md. Run from the repository root:
+
+    .venv/bin/python bench/micro.py [dispatch|cold|all]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from envelopes import intent  # noqa: E402
+from rows import p50_p99  # noqa: E402
+
+HELLO_SKILL = """
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import RequestEnvelope
+
+
+class Hello(AbstractRequestHandler):
+    def can_handle(self, handler_input):
+        return True
+
+    def handle(self, handler_input):
+        return handler_input.response_builder.speak("Hello").response
+
+
+builder = CustomSkillBuilder()
+builder.add_request_handler(Hello())
+SKILL = builder.create()
+
+
+def dispatch(payload):
+    envelope = SKILL.serializer.deserialize(payload=json.dumps(payload), obj_type=RequestEnvelope)
+    return SKILL.serializer.serialize(SKILL.invoke(request_envelope=envelope, context=None))
+"""
+
+
+def hello_dispatch() -> Callable[[dict[str, object]], object]:
+    """Build the bare hello skill in this process; return its dispatch."""
+    namespace: dict[str, object] = {"json": json}
+    exec(HELLO_SKILL, namespace)  # our own constant source, shared with `cold`
+    return namespace["dispatch"]  # type: ignore[return-value]
+
+
+def timed(operation: Callable[[], object], runs: int, warmup: int = 50) -> tuple[float, float]:
+    for _ in range(warmup):
+        operation()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        operation()
+        samples.append((time.perf_counter() - start) * 1000)
+    return p50_p99(samples)
+
+
+def show(name: str, ours: tuple[float, float], anchor: tuple[float, float] | None) -> None:
+    ratio = f"{ours[0] / anchor[0]:6.2f}x" if anchor else ""
+    print(f"{name:<40} p50 {ours[0]:8.3f} ms  p99 {ours[1]:8.3f} ms  {ratio}")
+
+
+def bench_dispatch(runs: int) -> None:
+    from skill.persistence import SQLitePersistenceAdapter
+    from skill.service import SkillService, build_skill
+
+    now = datetime.now(UTC)
+    plan = intent("GetRecoveryPlanIntent", now)
+    log_run = intent("LogRunIntent", now, {"distance": {"name": "distance", "value": "10"}})
+    hello = hello_dispatch()
+    anchor = timed(lambda: hello(plan), runs)
+    show("bare hello skill (anchor)", anchor, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = SkillService(build_skill(SQLitePersistenceAdapter(Path(tmp) / "m.sqlite3")))
+        show("dispatch GetRecoveryPlan", timed(lambda: service.dispatch(plan), runs), anchor)
+        show("dispatch LogRun", timed(lambda: service.dispatch(log_run), runs), anchor)
+
+
+COLD_OURS = """
+import time, os
+start = float(os.environ["MICRO_START"])
+from skill.lambda_function import lambda_handler
+event = {event}
+lambda_handler(event, None)
+print((time.time() - start) * 1000)
+"""
+
+COLD_HELLO = """
+import time, os, json
+start = float(os.environ["MICRO_START"])
+{hello}
+dispatch({event})
+print((time.time() - start) * 1000)
+"""
+
+
+def cold_once(source: str, env: dict[str, str]) -> float:
+    env = {**env, "MICRO_START": repr(time.time())}
+    output = subprocess.run(
+        [sys.executable, "-c", source], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return float(output.strip().splitlines()[-1])
+
+
+def bench_cold(runs: int) -> None:
+    event = repr(intent("GetRecoveryPlanIntent", datetime.now(UTC)))
+    ours_source = COLD_OURS.format(event=event)
+    hello_source = COLD_HELLO.format(hello=HELLO_SKILL, event=event)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RECOVERY_COACH_")}
+        env["RECOVERY_COACH_DATABASE"] = str(Path(tmp) / "cold.sqlite3")
+        env["PYTHONPATH"] = str(ROOT)
+        hello, ours = [], []
+        for _ in range(runs):  # interleaved, so both see the same machine load
+            hello.append(cold_once(hello_source, env))
+            ours.append(cold_once(ours_source, env))
+    anchor = p50_p99(hello)
+    show("cold start: bare hello skill (anchor)", anchor, None)
+    show("cold start: Lambda GetRecoveryPlan", p50_p99(ours), anchor)
+
+
+def main() -> int:
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    print(f"{os.cpu_count()} cores (shared), Python {sys.version.split()[0]}")
+    if what in ("dispatch", "all"):
+        bench_dispatch(1000)
+    if what in ("cold", "all"):
+        bench_cold(15)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
