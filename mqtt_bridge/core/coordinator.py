@@ -17,7 +17,9 @@ from mqtt_bridge.core.bath import BathControl
 from mqtt_bridge.core.confirmations import Confirmations
 from mqtt_bridge.core.devices import Devices
 from mqtt_bridge.core.heat import Heat
-from mqtt_bridge.core.house import KIND_ROLES, ROLE_NAMES, House
+from mqtt_bridge.core.home_assistant import HomeAssistantLink
+from mqtt_bridge.core.house import KIND_ROLES, House
+from mqtt_bridge.core.red_flags import RedFlags
 from mqtt_bridge.core.replies import Replies
 from mqtt_bridge.core.requests import Requests, Verb
 from mqtt_bridge.core.routine_steps import ROUTINE_KEY, RoutineSteps
@@ -26,8 +28,7 @@ from mqtt_bridge.core.speech import Speech
 from mqtt_bridge.core.state import STATE_VALID, State
 from mqtt_bridge.core.stopping import Stopping
 from mqtt_bridge.core.timers import SessionTimers
-from mqtt_bridge.core.verbs import BathStop, Call, HeatStop, Status
-from mqtt_bridge.discovery import PUBLISHED_KEY, Published, discovery_messages
+from mqtt_bridge.core.verbs import Call, Status
 from mqtt_bridge.errors import StoreError
 from mqtt_bridge.health import RunnerHealth
 from mqtt_bridge.messages import Message, text
@@ -35,7 +36,6 @@ from mqtt_bridge.protocol import ReplyTo, transaction_of
 from mqtt_bridge.reply_types import HomeState
 from mqtt_bridge.routine_control import RoutineControl
 from mqtt_bridge.store import Timer, TimerStore
-from routines.gate import BathRequest, HeatRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,14 @@ class BridgeCore:
         self._devices = Devices(
             house, self._confirmations, self._timers, self._speech, self._state, heat, bath
         )
+        self._home_assistant = HomeAssistantLink(house)
+        self._red_flags = RedFlags(
+            house,
+            self.health,
+            self._speech,
+            self._routine_steps,
+            lambda verb, body, now: self._requests.run(verb, body, now),
+        )
         steps = self._routine_steps
         verbs = {
             "heat/start": Verb(heat.start, lambda: house.usable(Role.HEATING_PAD)),
@@ -118,7 +126,8 @@ class BridgeCore:
     def subscriptions(self) -> list[str]:
         """Return every topic the bridge listens to."""
         topics = self._house.topics
-        subscribed = [topics.requests, topics.ha_command("#"), topics.health("+"), self._ha_status]
+        ha_status = self._home_assistant.status_topic
+        subscribed = [topics.requests, topics.ha_command("#"), topics.health("+"), ha_status]
         for device in self.config.devices:
             subscribed += device.adapter.subscriptions()
         return list(dict.fromkeys(subscribed))
@@ -146,52 +155,21 @@ class BridgeCore:
         """(Re)assert everything after (re)connecting: availability, discovery, states."""
         house = self._house
         house.out = [Message(house.topics.availability, "online", retain=True)]
-        if self.config.homeassistant:
-            self._discover()
+        if self._home_assistant.enabled:
+            self._home_assistant.discover()
         for device in self.config.devices:
             query = getattr(device.adapter, "query", None)
             if query is not None:
                 house.out += query()
-        for role, timer in house.timers.items():
-            if timer.deadline <= now:
-                house.switch_off(role)
+        self._timers.reassert(now)
         self._state.publish(now)
         return house.flush()
-
-    @property
-    def _ha_status(self) -> str:
-        # Home Assistant's birth message lives under its discovery prefix.
-        return f"{self.config.discovery_prefix}/status"
-
-    def _discover(self) -> None:
-        """Publish discovery, first removing what the config no longer has."""
-        try:
-            previous = Published.from_json(self.store.get_json(PUBLISHED_KEY))
-        except StoreError as exc:
-            log.error("%s; cannot tell which Home Assistant entities to clear", exc)
-            previous = None
-        messages, published = discovery_messages(self.config, self._house.topics, previous)
-        self._house.out += messages
-        if published != previous:
-            self._house.record(self.store.put_json, PUBLISHED_KEY, published.to_json())
 
     def shutdown(self, now: datetime) -> list[Message]:
         """Turn heat and water off before the bridge goes away; deadlines become 'now'."""
         house = self._house
         house.out = []
-        for role in (Role.HEATING_PAD, Role.BATH_VALVE):
-            switch = house.switch(role)
-            if switch is None:
-                continue
-            if role in house.timers or house.devices[role].on:
-                house.out += switch.turn_off()
-            if role in house.timers:
-                # Kept, already expired: the next start sends OFF again until it is confirmed.
-                timer = house.timers[role]
-                house.record(
-                    self.store.put,
-                    Timer(timer.device, timer.kind, timer.started, now, timer.detail),
-                )
+        self._timers.shutdown(now)
         # Nobody will refresh the state after this: leave one that says it no longer holds.
         self._state.publish_final(now)
         house.out.append(Message(house.topics.availability, "offline", retain=True))
@@ -222,12 +200,12 @@ class BridgeCore:
                 self._replies.reply_to = None
         elif runner is not None:
             if self.health.message(runner, payload):
-                self._health_changed(now)
+                self._red_flags.changed(now)
         elif topic.startswith(topics.ha_command("")):
             self._requests.ha_command(topic[len(topics.ha_command("")) :], text(payload), now)
-        elif topic == self._ha_status:
-            if text(payload) == "online" and self.config.homeassistant:
-                self._discover()
+        elif topic == self._home_assistant.status_topic:
+            if text(payload) == "online" and self._home_assistant.enabled:
+                self._home_assistant.discover()
                 self._state.publish(now)
         else:
             self._devices.message(topic, payload, now)
@@ -273,25 +251,3 @@ class BridgeCore:
 
     def _status(self, call: Call[Status], now: datetime) -> None:
         self._replies.ok(call.verb, call.transaction, self._state.snapshot(now))
-
-    def _health_changed(self, now: datetime) -> None:
-        """A runner's red flags changed: stop heat or water the gate no longer allows."""
-        for role, request, verb, body, done in (
-            (
-                Role.HEATING_PAD,
-                HeatRequest(),
-                "heat/stop",
-                HeatStop(),
-                "I've switched off the heating pad",
-            ),
-            (Role.BATH_VALVE, BathRequest(), "bath/stop", BathStop(), "I've stopped the bath"),
-        ):
-            timer = self._house.timers.get(role)
-            if timer is None or timer.detail.get("expired") or timer.detail.get("off"):
-                continue
-            decision = self.health.decide(request, timer.detail.get("runner"))
-            if not decision.allowed:
-                log.warning("%s: stopping it for a runner's red flag", ROLE_NAMES[role])
-                self._requests.run(verb, body, now)
-                self._speech.say(f"{done}: {decision.why}.", now)
-        self._routine_steps.tick(now)

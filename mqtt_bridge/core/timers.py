@@ -48,6 +48,30 @@ class SessionTimers:
             elif timer.deadline <= now:
                 house.switch_off(role)
 
+    def reassert(self, now: datetime) -> None:
+        """After (re)connecting: OFF again for every deadline already passed."""
+        house = self._house
+        for role, timer in house.timers.items():
+            if timer.deadline <= now:
+                house.switch_off(role)
+
+    def shutdown(self, now: datetime) -> None:
+        """Switch heat and water off as the bridge goes away; stored deadlines become now."""
+        house = self._house
+        for role in (Role.HEATING_PAD, Role.BATH_VALVE):
+            switch = house.switch(role)
+            if switch is None:
+                continue
+            if role in house.timers or house.devices[role].on:
+                house.out += switch.turn_off()
+            if role in house.timers:
+                # Kept, already expired: the next start sends OFF again until it is confirmed.
+                timer = house.timers[role]
+                house.record(
+                    house.store.put,
+                    Timer(timer.device, timer.kind, timer.started, now, timer.detail),
+                )
+
     def _within_limit(self, role: Role, timer: Timer, now: datetime) -> Timer:
         """Cut a stored deadline that is further off than any session may last."""
         safety = self._house.config.safety
