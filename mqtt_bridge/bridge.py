@@ -18,7 +18,8 @@ from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.ha_speech import HomeAssistantVoice, Spoken
 from mqtt_bridge.logbounds import LOG_BOUNDS, excerpt, install, uninstall
 from mqtt_bridge.messages import Message
-from mqtt_bridge.protocol import ReplyTo, Topics, error, routed, transaction_of
+from mqtt_bridge.protocol import ReplyTo, Topics, transaction_of
+from mqtt_bridge.reply_types import error, routed
 from mqtt_bridge.store import TimerStore
 
 log = logging.getLogger(__name__)

@@ -31,13 +31,13 @@ from mqtt_bridge.adapters.base import Adapter
 from mqtt_bridge.adapters.speakers import HomeAssistantSpeaker
 from mqtt_bridge.adapters.tasmota import DEFAULT_FULL_TOPIC
 from mqtt_bridge.errors import ConfigError
+from mqtt_bridge.protocol import HOME_ID
 from mqtt_bridge.safety import QuietHours, SafetyLimits
 from mqtt_bridge.yaml_source import KeyPath, YamlSource, keyed_error, load_yaml, message
 from routines.routine import Routine, RoutineError, builtin_routines, load_routines
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
-HOME_ID = re.compile(r"^[a-z0-9_-]+$")
 DISCOVERY_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 # The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
 SKILL_KEYS = frozenset(

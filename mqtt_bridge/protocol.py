@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mqtt_bridge.errors import BridgeError, RequestError
-from mqtt_bridge.messages import JsonError, Message, NotJson, decode_json
-from mqtt_bridge.reply_types import ErrorReply, OkReply, ReplyData
+from mqtt_bridge.errors import RequestError
+from mqtt_bridge.messages import JsonError, NotJson, decode_json
 
 VERBS = (
     "heat/start",
@@ -27,6 +26,8 @@ VERBS = (
 # What undoes a request that may have been carried out though its answer never came.
 UNDO = {"heat/start": "heat/stop", "bath/fill": "bath/stop", "routine/start": "routine/stop"}
 MAX_TRANSACTION = 128
+# A home's id names its topics (recovery/<home>/...): one plain topic level.
+HOME_ID = re.compile(r"^[a-z0-9_-]+$")
 # A client instance's name in its reply topic: one topic level, short and plain.
 INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Real requests are a few kilobytes (an announcement is at most 1,000 characters; a runner's health
@@ -45,6 +46,8 @@ NOT_CONFIGURED = "not_configured"
 BUSY = "busy"
 UNKNOWN_VERB = "unknown_verb"
 EXPIRED = "expired"
+# The home bridge's reply did not have the shape its verb promises.
+BAD_REPLY = "bad_reply"
 # The device (or speaker) answered the command with an error of its own.
 DEVICE_ERROR = "device_error"
 # The retained state is refreshed this often and holds this long: past it, its bridge is gone.
@@ -221,27 +224,3 @@ def transaction_of(payload: bytes) -> str | None:
         text = str(transaction)
         return text if 0 < len(text) <= MAX_TRANSACTION else None
     return None
-
-
-def ok(topics: Topics, verb: str, transaction: str | None, data: ReplyData) -> Message:
-    """Build a success reply."""
-    reply = OkReply(transaction=transaction, data=data)
-    return Message.json(topics.response(verb), reply.wire())
-
-
-def routed(reply: Message, reply_to: ReplyTo | None) -> Message:
-    """Send a reply to the request's response topic with its correlation data, if it named one."""
-    if reply_to is None:
-        return reply
-    return Message(
-        reply_to.topic, reply.payload, reply.retain, reply.qos, None, reply_to.correlation
-    )
-
-
-def error(topics: Topics, verb: str, transaction: str | None, failure: BridgeError) -> Message:
-    """Build an error reply carrying the failure's code and speakable message."""
-    rule = getattr(failure, "rule", None)
-    reply = ErrorReply(transaction=transaction, error=str(failure), code=failure.code, rule=rule)
-    # Unknown verbs may contain anything; answer on a fixed topic rather than echo it back.
-    topic = topics.response(verb if verb in VERBS else "error")
-    return Message.json(topic, reply.wire())

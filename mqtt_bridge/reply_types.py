@@ -1,4 +1,4 @@
-"""Type what the bridge says back: one model per reply kind, and the state it publishes.
+"""Type what the bridge says back (one model per reply kind, and its state), and build replies.
 
 The bridge builds these and serialises them once, at the edge; the skill parses a reply once, at
 its edge, into the same models. A reply that does not fit is a `BadReply`, never a guess.
@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
 
 from mqtt_bridge.errors import BridgeError
+from mqtt_bridge.messages import Message
+from mqtt_bridge.protocol import BAD_REPLY, VERBS, ReplyTo, Topics
 
 # The protocol shows moments to the second, with their UTC offset ("2026-07-01T19:35:00+00:00").
 Moment = Annotated[datetime, PlainSerializer(lambda m: m.isoformat(timespec="seconds"))]
-
-BAD_REPLY = "bad_reply"
 
 
 class BadReply(BridgeError):
@@ -268,3 +268,27 @@ def parse_reply(verb: str, document: Any) -> Reply:
 def _transaction(document: Mapping[str, Any]) -> str | None:
     transaction = document.get("transaction")
     return None if transaction is None else str(transaction)
+
+
+def ok(topics: Topics, verb: str, transaction: str | None, data: ReplyData) -> Message:
+    """Build a success reply."""
+    reply = OkReply(transaction=transaction, data=data)
+    return Message.json(topics.response(verb), reply.wire())
+
+
+def routed(reply: Message, reply_to: ReplyTo | None) -> Message:
+    """Send a reply to the request's response topic with its correlation data, if it named one."""
+    if reply_to is None:
+        return reply
+    return Message(
+        reply_to.topic, reply.payload, reply.retain, reply.qos, None, reply_to.correlation
+    )
+
+
+def error(topics: Topics, verb: str, transaction: str | None, failure: BridgeError) -> Message:
+    """Build an error reply carrying the failure's code and speakable message."""
+    rule = getattr(failure, "rule", None)
+    reply = ErrorReply(transaction=transaction, error=str(failure), code=failure.code, rule=rule)
+    # Unknown verbs may contain anything; answer on a fixed topic rather than echo it back.
+    topic = topics.response(verb if verb in VERBS else "error")
+    return Message.json(topic, reply.wire())

@@ -9,11 +9,10 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any, TypeVar
 
-import yaml
-
 from routines.context import BodyArea, RunContext
 from routines.errors import KnowledgeError
 from routines.triage import Triage
+from routines.yaml_data import load_yaml
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -237,7 +236,7 @@ def _parse_areas(raw: Mapping[str, Any]) -> AreaNotes:
 def load_knowledge() -> Knowledge:
     """Load the packaged guidance (once per process)."""
     text = resources.files("routines").joinpath("data/guidance.yaml").read_text("utf-8")
-    return parse_knowledge(yaml.safe_load(text))
+    return parse_knowledge(load_yaml(text))
 
 
 def _parse_tip(raw: Mapping[str, Any]) -> Tip:

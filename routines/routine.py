@@ -13,6 +13,7 @@ import yaml
 
 from routines.errors import RoutinesError
 from routines.stretches import StretchLibrary, load_library
+from routines.yaml_data import compose_yaml, load_yaml
 
 NAME = re.compile(r"^[a-z0-9_]+$")
 CONDITIONS = ("bath_ready", "heat_done")
@@ -112,8 +113,8 @@ def parse_routine(
     """Parse and check a routine, reporting problems as 'source:line: reason'."""
     library = library or load_library()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        root = compose_yaml(text)
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

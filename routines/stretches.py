@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from routines.context import BodyArea, RunContext
 from routines.errors import KnowledgeError
+from routines.yaml_data import load_yaml
 
 SIDE_NAMES = ("right", "left")
 # A calm speaking pace, used to time holds after spoken cues (and by the skill for SSML).
@@ -154,7 +153,7 @@ def parse_library(document: Mapping[str, Any]) -> StretchLibrary:
 def load_library() -> StretchLibrary:
     """Load the packaged stretch library (once per process)."""
     text = resources.files("routines").joinpath("data/stretches.yaml").read_text("utf-8")
-    return parse_library(yaml.safe_load(text))
+    return parse_library(load_yaml(text))
 
 
 def _list(value: Any) -> Iterable[str]:

@@ -6,14 +6,16 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mqtt_bridge.errors import BridgeError, NoAnswer
-from mqtt_bridge.protocol import UNDO
-from mqtt_bridge.reply_types import BAD_REPLY, BadReply, OkReply, Reply, ReplyData, parse_reply
+from mqtt_bridge.protocol import BAD_REPLY, UNDO
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
 from skill.settings import Settings
+
+if TYPE_CHECKING:
+    from mqtt_bridge.reply_types import Reply, ReplyData
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ BRIDGE_OFFLINE = "bridge_offline"
 NO_ANSWER = "no_answer"
 NO_HOME = "no_home"
 
-Data = TypeVar("Data", bound=ReplyData)
+Data = TypeVar("Data", bound="ReplyData")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Outcome:
     @classmethod
     def from_reply(cls, reply: Reply) -> Outcome:
         """Read a typed bridge reply."""
-        if isinstance(reply, OkReply):
+        if reply.status == "ok":
             return cls(True, reply.data)
         return cls(False, code=reply.code, error=reply.error, rule=reply.rule)
 
@@ -155,6 +157,9 @@ class HomeAccess:
         except BridgeError as exc:
             log.warning("home %s did not answer %s: %s", home, verb, exc)
             return Outcome(False, code=BRIDGE_OFFLINE, error="I can't reach your home right now")
+        # The reply models need pydantic: imported once a home answers, never on a cold start.
+        from mqtt_bridge.reply_types import BadReply, parse_reply
+
         try:
             return Outcome.from_reply(parse_reply(verb, reply))
         except BadReply as exc:

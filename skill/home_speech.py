@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mqtt_bridge.reply_types import BAD_REPLY, BathStarted, HeatStarted, HomeState
+from mqtt_bridge.protocol import BAD_REPLY
 from skill.home import BRIDGE_OFFLINE, NO_ANSWER, NO_HOME, Outcome
+
+if TYPE_CHECKING:
+    from mqtt_bridge.reply_types import BathStarted, HeatStarted, HomeState
 
 EPSOM_DOSE = "about two cups, roughly 500 grams, of Epsom salt"
 LINK_HOME = (

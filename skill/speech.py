@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
 from routines.area_advice import AreaAdvice, Said
@@ -60,9 +59,13 @@ TRIAGE_OPENERS: dict[Triage, str] = {
 }
 
 
+# XML's five escapes; xml.sax.saxutils would do the same but drags urllib into a cold start.
+SSML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"})
+
+
 def ssml(text: str) -> str:
     """Escape plain text for use inside an SSML <speak> element."""
-    return escape(text, {'"': "&quot;", "'": "&apos;"})
+    return text.translate(SSML_ESCAPES)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
 
 def test_one_file_configures_both_the_skill_and_the_bridge(tmp_path: Path) -> None:
     from mqtt_bridge.config import SKILL_KEYS
-    from skill.settings import SKILL_FILE_KEYS, load_settings
+    from skill.settings import load_settings
+    from skill.settings_file import SKILL_FILE_KEYS
 
     assert SKILL_FILE_KEYS == SKILL_KEYS, "the bridge must know the skill's keys"
     document = home_document(skill_id="amzn1.ask.skill.x", database=str(tmp_path / "skill.db"))

@@ -13,10 +13,12 @@ import pytest
 from envelopes import intent
 
 ROOT = Path(__file__).resolve().parent.parent
-# Certificates (request verification), MQTT (a home), the console's grammar, and, for Lambda,
-# the web framework: none of them plays any part in answering GetRecoveryPlan.
-NOT_FOR_LAMBDA = ("cryptography", "paho", "hassil", "flask", "werkzeug", "jinja2", "waitress")
-NOT_FOR_SERVE = ("cryptography", "paho", "hassil")
+# Certificates (request verification), MQTT (a home), the console's grammar, the strict config
+# and reply models (pydantic: a config file, a home's answer), urllib (nothing is fetched) and,
+# for Lambda, the web framework: none of them plays any part in answering GetRecoveryPlan.
+NOT_FOR_ANY = ("cryptography", "paho", "hassil", "pydantic", "pydantic_core")
+NOT_FOR_LAMBDA = (*NOT_FOR_ANY, "flask", "werkzeug", "jinja2", "waitress")
+NOT_FOR_SERVE = NOT_FOR_ANY
 
 LAMBDA = """
 import json, sys

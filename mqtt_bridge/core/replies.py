@@ -8,8 +8,8 @@ from collections import OrderedDict
 from mqtt_bridge.core.house import House
 from mqtt_bridge.errors import BridgeError
 from mqtt_bridge.messages import Message
-from mqtt_bridge.protocol import ReplyTo, error, ok, routed
-from mqtt_bridge.reply_types import ReplyData
+from mqtt_bridge.protocol import ReplyTo
+from mqtt_bridge.reply_types import ReplyData, error, ok, routed
 
 ANSWERED_KEEP = 500
 

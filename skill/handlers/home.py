@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from mqtt_bridge.errors import RefusedError, RequestError
-from mqtt_bridge.reply_types import (
-    BathStarted,
-    BathStopped,
-    HeatStarted,
-    HeatStopped,
-    HomeState,
-    RoutineStarted,
-)
 from routines.gate import BathRequest, HeatRequest, Request, decide
 from routines.health import HealthState
 from skill import home_speech
@@ -35,6 +27,9 @@ from skill.handlers.common import (
 )
 from skill.home import HomeAccess, Outcome, runner_id
 from skill.speech import ANYTHING_ELSE, Reply
+
+if TYPE_CHECKING:
+    from mqtt_bridge.reply_types import HomeState
 
 ASK_NEXT = "What else can I help with?"
 ASK_MINUTES = "How many minutes?"
@@ -145,6 +140,15 @@ def carry_out(
 
 def success(verb: str, outcome: Outcome, access: HomeAccess, locale: str) -> str:
     """Say a confirmed success."""
+    # The reply models need pydantic: imported once a home answers, never on a cold start.
+    from mqtt_bridge.reply_types import (
+        BathStarted,
+        BathStopped,
+        HeatStarted,
+        HeatStopped,
+        RoutineStarted,
+    )
+
     zone = access.timezone
     if verb == "heat/start":
         return home_speech.heat_started(outcome.expect(HeatStarted), zone, locale)
@@ -200,6 +204,9 @@ class _HomeHandler(IntentHandler):
         describe: Callable[[HomeState, str], str],
     ) -> Response:
         """Describe the home's state, or say why it could not be read."""
+        # The reply models need pydantic: imported once a home answers, never on a cold start.
+        from mqtt_bridge.reply_types import HomeState
+
         outcome, locale = self.status(handler_input, access)
         speech = (
             describe(outcome.expect(HomeState), locale)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from mqtt_bridge.reply_types import HomeState, RoutineName, RoutineStarted
 from routines.words import and_list
 from skill import home_speech
 from skill.handlers.common import elicit, respond, slot_id, slot_value
@@ -20,6 +21,9 @@ from skill.handlers.home import (
 from skill.home import HomeAccess
 from skill.speech import Reply
 from skill.text import normalize
+
+if TYPE_CHECKING:
+    from mqtt_bridge.reply_types import HomeState, RoutineName
 
 DEFAULT_ROUTINE = "long_run_recovery"
 # What a routine uses, said before asking to start it.
@@ -50,6 +54,9 @@ class StartRoutineHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Find the routine on the bridge and ask to start it."""
+        # The reply models need pydantic: imported once a home answers, never on a cold start.
+        from mqtt_bridge.reply_types import HomeState, RoutineStarted
+
         home = home_of(handler_input, access)
         assert home is not None
         status = access.request(home, "status")
@@ -116,6 +123,9 @@ class ListRoutinesHandler(_HomeHandler):
 
     def handle_home(self, handler_input: HandlerInput, access: HomeAccess) -> Response:
         """Name them, and how to start one."""
+        # The reply models need pydantic: imported once a home answers, never on a cold start.
+        from mqtt_bridge.reply_types import HomeState
+
         outcome, _ = self.status(handler_input, access)
         if not outcome.ok:
             speech = home_speech.failure("list your routines", outcome)
