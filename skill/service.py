@@ -10,12 +10,12 @@ from typing import Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope
 
 from skill.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from skill.errors import BadRequestError, BodyTooLargeError
 from skill.handlers import CatchAllExceptionHandler, request_handlers
 from skill.home import HomeAccess
+from skill.serializer import EnvelopeSerializer
 
 SUPPORTED_REQUEST_TYPES = frozenset(
     {
@@ -92,20 +92,19 @@ class SkillService:
     def __init__(self, skill: CustomSkill, skill_ids: frozenset[str] = frozenset()) -> None:
         self._skill = skill
         self._skill_ids = skill_ids
+        self._serializer = EnvelopeSerializer()
 
     def dispatch(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one request envelope with a response envelope as JSON-ready data."""
         request_type = self.check(payload)
         try:
-            envelope = self._skill.serializer.deserialize(
-                payload=json.dumps(payload), obj_type=RequestEnvelope
-            )
+            envelope = self._serializer.envelope(dict(payload))
         except Exception as exc:  # ask-sdk raises its own and stdlib errors for bad shapes
             raise BadRequestError(f"malformed {request_type}: {exc}") from exc
         if envelope.request is None or envelope.context is None:
             raise BadRequestError(f"malformed {request_type}")
         response = self._skill.invoke(request_envelope=envelope, context=None)
-        serialized = self._skill.serializer.serialize(response)
+        serialized = self._serializer.serialize(response)
         if not isinstance(serialized, dict):
             raise TypeError("the skill produced a response that is not a JSON object")
         return serialized
