@@ -11,6 +11,9 @@ from routines.errors import InvalidContextError
 KM_PER_MILE = 1.609344
 LONG_RUN_KM = 16.0
 LONG_RUN_SECONDS = 90 * 60
+# Beyond these a number was misheard: no run is longer (the longest ultras take days).
+MAX_DISTANCE_KM = 500.0
+MAX_DURATION_S = 7 * 24 * 3600.0
 
 
 class RunType(StrEnum):
@@ -128,9 +131,9 @@ class RunContext:
     pain_flags: frozenset[PainFlag] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        _check_range("distance_km", self.distance_km, 0.0, 500.0)
-        _check_range("duration_s", self.duration_s, 0.0, 7 * 24 * 3600.0)
-        _check_range("hours_since_run", self.hours_since_run, 0.0, 24 * 365.0)
+        check_range("distance_km", self.distance_km, 0.0, MAX_DISTANCE_KM)
+        check_range("duration_s", self.duration_s, 0.0, MAX_DURATION_S)
+        check_range("hours_since_run", self.hours_since_run, 0.0, 24 * 365.0)
         if self.soreness is not None and (
             isinstance(self.soreness, bool)
             or not isinstance(self.soreness, int)
@@ -173,7 +176,8 @@ class RunContext:
         }
 
 
-def _check_range(name: str, value: float | None, low: float, high: float) -> None:
+def check_range(name: str, value: float | None, low: float, high: float) -> None:
+    """Refuse a value that is not a finite number within low..high (None passes)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

@@ -6,7 +6,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from routines.context import RACE_DISTANCE_KM, RunContext, RunType
+from routines.context import (
+    MAX_DISTANCE_KM,
+    MAX_DURATION_S,
+    RACE_DISTANCE_KM,
+    RunContext,
+    RunType,
+    check_range,
+)
 from routines.errors import InvalidContextError
 
 WEEK = timedelta(days=7)
@@ -27,8 +34,9 @@ class RunRecord:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise InvalidContextError("a run's time must be timezone-aware")
-        # RunContext owns the range checks; building one validates the fields.
-        RunContext(distance_km=self.distance_km, duration_s=self.duration_s)
+        # The same ranges as RunContext's (checked directly: histories hold hundreds of runs).
+        check_range("distance_km", self.distance_km, 0.0, MAX_DISTANCE_KM)
+        check_range("duration_s", self.duration_s, 0.0, MAX_DURATION_S)
         if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
             # "I finished a marathon" has no number, but it still counts in the weekly mileage.
             object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])

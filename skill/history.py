@@ -87,6 +87,11 @@ class History:
             health=health,
         )
 
+    @staticmethod
+    def unit_in(attributes: Mapping[str, Any]) -> DistanceUnit | None:
+        """Read only the runner's distance unit from stored attributes."""
+        return _unit(attributes.get("unit"))
+
     def to_attributes(self) -> dict[str, Any]:
         """Return the attributes to store for this history."""
         document: dict[str, Any] = {

@@ -18,7 +18,6 @@ Either way a save that fails raises SaveError, and the skill says it could not s
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 import sqlite3
@@ -60,7 +59,8 @@ class AttributeUpdate(dict[str, Any]):
     def apply_to(self, stored: Attributes, *, fresh: bool = False) -> Attributes:
         """Return the change applied to `stored`, and hold that as the new value.
 
-        The change gets a copy of `stored`, unless `fresh` says nobody else holds it. Applied
+        The change gets its own top-level copy of `stored` (changes build new values and never
+        change nested ones), unless `fresh` says nobody else holds it. Applied
         to attributes equal to the ones it was last applied to, the change (which computes only
         from what it gets) would give the same again: that is returned without running it.
         """
@@ -71,7 +71,7 @@ class AttributeUpdate(dict[str, Any]):
             updated = self.change(stored)
         else:
             self._base = stored
-            updated = self.change(copy.deepcopy(stored))
+            updated = self.change(dict(stored))
         self.clear()
         self.update(updated)
         return updated

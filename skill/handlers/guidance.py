@@ -112,11 +112,12 @@ class LogRunHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         """Store the run at the time it was run, with any soreness said, and offer the plan."""
         now = request_time(handler_input)
-        history = load_history(handler_input)
+        # Only the runner's unit is needed before saving; the whole history is read once, there.
+        stored = History.unit_in(handler_input.attributes_manager.persistent_attributes)
         slots = slot_values(handler_input)
         run_type = _enum(RunType, slots.get("runType"))
         said_in = said_unit(slots)
-        unit = said_in or unit_for(handler_input, history)
+        unit = said_in or unit_for(handler_input, History(unit=stored))
         measured = run_distance(slots, unit)
         duration_text = slot_value(handler_input, "duration")
         duration = parse_duration(duration_text) if duration_text else None

@@ -74,11 +74,8 @@ def _still_safe(
 
 def _save(handler_input: HandlerInput, progress: StretchProgress | None) -> None:
     def apply(attributes: dict[str, Any]) -> dict[str, Any]:
-        if progress is None:
-            attributes.pop(STRETCH_KEY, None)
-        else:
-            attributes[STRETCH_KEY] = progress.to_attributes()
-        return attributes
+        kept = {key: value for key, value in attributes.items() if key != STRETCH_KEY}
+        return kept if progress is None else kept | {STRETCH_KEY: progress.to_attributes()}
 
     update_attributes(handler_input.attributes_manager, apply)
 
