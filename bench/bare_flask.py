@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import json
+
+from flask import Flask, Response, request
 
 
 def bare_app(answer: bytes) -> Flask:
@@ -12,5 +14,20 @@ def bare_app(answer: bytes) -> Flask:
     @app.post("/alexa")
     def alexa() -> Response:
         return Response(answer, mimetype="application/json")
+
+    return app
+
+
+def hello_app() -> Flask:
+    """Build the ceiling: ask-sdk's bare hello skill behind the same route, nothing else."""
+    from hello_skill import build_hello, dispatch
+
+    skill = build_hello()
+    app = Flask(__name__)
+
+    @app.post("/alexa")
+    def alexa() -> Response:
+        answer = dispatch(skill, json.loads(request.get_data(cache=False)))
+        return Response(json.dumps(answer, separators=(",", ":")), mimetype="application/json")
 
     return app

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bare_flask import bare_app
+from bare_flask import bare_app, hello_app
 from envelopes import SKILL_ID, intent
 from pki import Authority
 from rows import Row
@@ -112,10 +112,11 @@ def run(quick: bool) -> list[Row]:
         answer = ours_off.test_client().post("/alexa", data=body).get_data()
         servers = {
             "anchor": RunningServer(build_server(bare_app(answer), "127.0.0.1", 0)).start(),
+            "hello": RunningServer(build_server(hello_app(), "127.0.0.1", 0)).start(),
             "off": RunningServer(build_server(ours_off, "127.0.0.1", 0)).start(),
             "on": RunningServer(build_server(ours_on, "127.0.0.1", 0)).start(),
         }
-        headers = {"anchor": {}, "off": {}, "on": signed}
+        headers = {"anchor": {}, "hello": {}, "off": {}, "on": signed}
         try:
             results: dict[tuple[str, int], list[Load]] = {}
             for concurrency in (1, 8, 32):
@@ -137,7 +138,11 @@ def run(quick: bool) -> list[Row]:
             )
         )
     for concurrency in (1, 8, 32):
-        for name, label in (("off", "verification off"), ("on", "verification on")):
+        for name, label in (
+            ("off", "verification off"),
+            ("on", "verification on"),
+            ("hello", "ceiling: the bare ask-sdk hello skill behind the same route"),
+        ):
             rows.append(
                 throughput_row(
                     SECTION,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from routines.errors import InvalidContextError
 
@@ -145,7 +146,7 @@ class RunContext:
         if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
             object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
 
-    @property
+    @cached_property
     def is_long_run(self) -> bool:
         """Tell whether this was a long run or a long race."""
         return (
@@ -154,19 +155,19 @@ class RunContext:
             or (self.duration_s is not None and self.duration_s >= LONG_RUN_SECONDS)
         )
 
-    @property
+    @cached_property
     def is_long_race(self) -> bool:
         """Tell whether this was a half marathon or longer."""
         return self.run_type in LONG_RACE_TYPES or (
             self.distance_km is not None and self.distance_km >= LONG_RACE_KM
         )
 
-    @property
+    @cached_property
     def just_finished(self) -> bool:
         """Tell whether the run ended a few hours ago at most (or its time is unknown)."""
         return self.hours_since_run is None or self.hours_since_run < FRESH_RUN_HOURS
 
-    @property
+    @cached_property
     def is_hard_run(self) -> bool:
         """Tell whether the run was long or intense."""
         return self.is_long_run or self.run_type in {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 from routines.context import DistanceUnit, RunContext
 from routines.gate import RunRequest, decide
@@ -107,7 +108,15 @@ class RecoveryPlan:
 
     def at(self, timing: Timing) -> tuple[Tip, ...]:
         """Return the plan's tips for one moment."""
-        return tuple(step.tip for step in self.steps if step.timing is timing)
+        return self._by_timing.get(timing, ())
+
+    @cached_property
+    def _by_timing(self) -> dict[Timing, tuple[Tip, ...]]:
+        # Asked for each moment several times while a plan is spoken and carded: group once.
+        grouped: dict[Timing, list[Tip]] = {}
+        for step in self.steps:
+            grouped.setdefault(step.timing, []).append(step.tip)
+        return {timing: tuple(tips) for timing, tips in grouped.items()}
 
 
 def build_plan(
