@@ -20,6 +20,7 @@ WEEK = timedelta(days=7)
 MAX_WEEKLY_INCREASE = 0.10
 # The skill keeps four weeks of runs: enough to see whether last week was a spike too.
 WEEKS_OF_HISTORY = 4
+NO_TIME = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def training_load(runs: Iterable[RunRecord], now: datetime) -> TrainingLoad:
     count = 0
     for run in runs:
         age = now - run.at
-        if run.distance_km is None or age < timedelta(0):
+        if run.distance_km is None or age < NO_TIME:
             continue
         index = age // WEEK
         if index < WEEKS_OF_HISTORY:

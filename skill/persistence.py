@@ -215,8 +215,11 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             if isinstance(attributes, AttributeUpdate):
                 # The write lock first: no other writer can come between this read and write.
                 db.execute("BEGIN IMMEDIATE")
-                stored, expected = _read(db, user_id)
-                attributes = attributes.apply_to(stored, fresh=True)
+                expected = _version(db, user_id)
+                if expected != self._versions.read_by(request_envelope):
+                    # Someone saved since this request read: its change goes on what is there.
+                    stored, expected = _read(db, user_id)
+                    attributes = attributes.apply_to(stored, fresh=True)
             else:
                 expected = self._versions.read_by(request_envelope)
             if not _write(db, user_id, attributes, expected):
@@ -268,9 +271,14 @@ def _read(db: sqlite3.Connection, user_id: str) -> tuple[Attributes, int]:
     return (attributes if isinstance(attributes, dict) else {}), int(row[1])
 
 
+def _version(db: sqlite3.Connection, user_id: str) -> int:
+    row = db.execute("SELECT version FROM user_attributes WHERE user_id = ?", (user_id,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def _write(db: sqlite3.Connection, user_id: str, attributes: Attributes, expected: int) -> bool:
     """Store version expected + 1 if version `expected` is what is stored (0: no row)."""
-    document = json.dumps(attributes, separators=(",", ":"), sort_keys=True)
+    document = json.dumps(attributes, separators=(",", ":"))
     if expected == 0:
         cursor = db.execute(
             "INSERT INTO user_attributes (user_id, attributes, version) VALUES (?, ?, 1) "
