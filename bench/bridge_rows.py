@@ -6,6 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_home import bench_home
 from raw_mqtt import RawRoundTrip
 from rows import Row
 from timing import interleaved
@@ -13,7 +14,6 @@ from timing import interleaved
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker
 from mqtt_bridge.client import BridgeClient
-from mqtt_bridge.config import parse_config
 from mqtt_bridge.simulators import SimulatedHome
 
 HEADLINE = "headline"
@@ -26,20 +26,7 @@ def run(quick: bool) -> list[Row]:
     broker = MosquittoBroker()
     broker.start()
     with tempfile.TemporaryDirectory() as tmp:
-        document = {
-            "home": "bench",
-            "timer_database": str(Path(tmp) / "bridge.sqlite3"),
-            "broker": {"url": broker.url},
-            "devices": {
-                "heating_pad": {
-                    "role": "heating_pad",
-                    "adapter": {"type": "tasmota", "topic": "pad"},
-                }
-            },
-            # The bench must not depend on the hour: no quiet hours, no gap between starts.
-            "safety": {"heat": {"quiet_hours": None, "min_gap_minutes": 0}},
-        }
-        config = parse_config(document, env={})
+        config = bench_home(broker, Path(tmp))
         devices = SimulatedHome(config, broker.host, broker.port)
         bridge = Bridge(config)
         client = BridgeClient(config.broker)

@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_home import bench_home
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -21,7 +23,6 @@ from rows import p50_p99  # noqa: E402
 from mqtt_bridge.bridge import Bridge  # noqa: E402
 from mqtt_bridge.broker import MosquittoBroker  # noqa: E402
 from mqtt_bridge.client import BridgeClient  # noqa: E402
-from mqtt_bridge.config import parse_config  # noqa: E402
 from mqtt_bridge.simulators import SimulatedHome  # noqa: E402
 
 
@@ -72,19 +73,7 @@ def main() -> int:
     broker = MosquittoBroker()
     broker.start()
     with tempfile.TemporaryDirectory() as tmp:
-        document = {
-            "home": "bench",
-            "timer_database": str(Path(tmp) / "bridge.sqlite3"),
-            "broker": {"url": broker.url},
-            "devices": {
-                "heating_pad": {
-                    "role": "heating_pad",
-                    "adapter": {"type": "tasmota", "topic": "pad"},
-                }
-            },
-            "safety": {"heat": {"quiet_hours": None, "min_gap_minutes": 0}},
-        }
-        config = parse_config(document, env={})
+        config = bench_home(broker, Path(tmp))
         devices = SimulatedHome(config, broker.host, broker.port)
         bridge = Bridge(config)
         client = BridgeClient(config.broker)
