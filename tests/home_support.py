@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from mqtt_support import integration_document, wait_until
 
@@ -16,6 +18,36 @@ from mqtt_bridge.config import BridgeConfig, Role, parse_config
 from mqtt_bridge.simulators import SimulatedHome
 
 SCALE = 60.0
+
+
+class Startable(Protocol):
+    def start(self) -> Any: ...
+
+    def stop(self) -> Any: ...
+
+
+H = TypeVar("H", bound=Startable)
+
+
+@contextmanager
+def started_homes() -> Iterator[Callable[[H], H]]:
+    """Start homes as a test asks for them, and stop every one of them when it ends.
+
+    A home is listed before it starts: one that fails to start is still stopped, so its bridge
+    and devices never answer for the next tests on a shared broker.
+    """
+    homes: list[Startable] = []
+
+    def start(home: H) -> H:
+        homes.append(home)
+        home.start()
+        return home
+
+    try:
+        yield start
+    finally:
+        for home in homes:
+            home.stop()
 
 
 def shelly_home(home: str, device_id: str, switch: int = 0) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from home_support import started_homes
 from mqtt_support import BridgeProcess, Spy, integration_config, integration_document, wait_until
 
 from mqtt_bridge.bridge import Bridge
@@ -75,20 +76,15 @@ class Home:
 
 @pytest.fixture
 def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    homes: list[Home] = []
+    with started_homes() as start:
 
-    def make(broker: MosquittoBroker | None = None, tap_c: float = 39.0, **changes: Any) -> Home:
-        chosen = broker or mosquitto
-        home = Home(integration_config(chosen, tmp_path, **changes), chosen, tap_c=tap_c)
-        homes.append(home)  # before it starts: one that fails to start is stopped too
-        home.start()
-        return home
+        def make(
+            broker: MosquittoBroker | None = None, tap_c: float = 39.0, **changes: Any
+        ) -> Home:
+            chosen = broker or mosquitto
+            return start(Home(integration_config(chosen, tmp_path, **changes), chosen, tap_c=tap_c))
 
-    try:
         yield make
-    finally:
-        for home in homes:
-            home.stop()
 
 
 PAD_ADAPTERS = {

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from bridge_support import HOME
+from home_support import started_homes
 from mqtt_support import Spy, integration_config, wait_until
 from test_bridge_integration import Home
 from test_voice_home import VoiceHome
@@ -36,19 +37,10 @@ def with_pad(**adapter: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    homes: list[Home] = []
-
-    def make(**changes: Any) -> Home:
-        home = Home(integration_config(mosquitto, tmp_path, **changes), mosquitto)
-        homes.append(home)  # before it starts: one that fails to start is stopped too
-        home.start()
-        return home
-
-    try:
-        yield make
-    finally:
-        for home in homes:
-            home.stop()
+    with started_homes() as start:
+        yield lambda **changes: start(
+            Home(integration_config(mosquitto, tmp_path, **changes), mosquitto)
+        )
 
 
 def test_a_plug_with_setoption26_confirms(make_home: Any) -> None:

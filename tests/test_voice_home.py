@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from home_support import started_homes
 from mqtt_support import integration_document, wait_until
 from skill_support import Session
 
@@ -85,21 +86,14 @@ class VoiceHome:
 
 @pytest.fixture
 def make_voice_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    homes: list[VoiceHome] = []
+    count = iter(range(1000))
+    with started_homes() as start:
 
-    def make(skill: dict[str, Any] | None = None, **changes: Any) -> VoiceHome:
-        home = VoiceHome(mosquitto, tmp_path / f"home{len(homes)}", skill, **changes)
-        # Listed before it starts: a home that fails to start is still stopped, so its bridge
-        # and plug never answer for the next tests on the shared broker.
-        homes.append(home)
-        home.start()
-        return home
+        def make(skill: dict[str, Any] | None = None, **changes: Any) -> VoiceHome:
+            folder = tmp_path / f"home{next(count)}"
+            return start(VoiceHome(mosquitto, folder, skill, **changes))
 
-    try:
         yield make
-    finally:
-        for home in homes:
-            home.stop()
 
 
 @pytest.fixture

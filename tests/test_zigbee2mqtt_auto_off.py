@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from home_support import RunningHome
+from home_support import RunningHome, started_homes
 from mqtt_support import BridgeProcess, Spy, integration_document, wait_until
 
 from mqtt_bridge.adapters import Zigbee2MqttDevice
@@ -165,20 +165,13 @@ KINDS = {
 
 @pytest.fixture
 def make_home(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[Any]:
-    homes: list[Z2mHome] = []
+    with started_homes() as start:
 
-    def make(kind: str, auto_off: str | None) -> Z2mHome:
-        config = parse_config(_document(mosquitto, tmp_path, auto_off), env={})
-        home = Z2mHome(config, mosquitto, KINDS[kind](mosquitto, scale=SCALE))
-        homes.append(home)  # before it starts: one that fails to start is stopped too
-        home.start()
-        return home
+        def make(kind: str, auto_off: str | None) -> Z2mHome:
+            config = parse_config(_document(mosquitto, tmp_path, auto_off), env={})
+            return start(Z2mHome(config, mosquitto, KINDS[kind](mosquitto, scale=SCALE)))
 
-    try:
         yield make
-    finally:
-        for home in homes:
-            home.stop()
 
 
 def test_an_existing_config_on_a_tuya_plug_switches_on_now_and_arms_no_toggle(
