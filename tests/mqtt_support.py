@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,47 @@ class BridgeProcess:
         assert self.process is not None
         self.process.terminate()
         return self.process.wait(10)
+
+
+class Recorder:
+    """A plain paho client logged in as somebody: it records what it hears, and waits on acks."""
+
+    def __init__(self, username: str | None) -> None:
+        self.messages: list[tuple[str, bytes]] = []
+        self.granted: list[int] = []
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._subscribed = threading.Event()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:6]}"
+        )
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, props: Any
+    ) -> None:
+        self.granted = [int(code.value) for code in codes]
+        self._subscribed.set()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self.messages.append((message.topic, bytes(message.payload)))
+
+    def subscribe(self, *topics: str) -> list[int]:
+        """Subscribe and wait for the broker's answer; return the granted (or refused) codes."""
+        self._subscribed.clear()
+        self.client.subscribe([(topic, 1) for topic in topics])
+        assert self._subscribed.wait(5)
+        return self.granted
+
+    def publish(self, topic: str, payload: str | bytes, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def heard(self, prefix: str = "") -> list[tuple[str, bytes]]:
+        with self._lock:
+            return [(t, p) for t, p in self.messages if t.startswith(prefix)]
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -11,16 +11,13 @@ import json
 import socket
 import subprocess
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
 from bridge_support import CoreHarness
-from mqtt_support import ROOT, integration_document, wait_until
-from paho.mqtt.enums import CallbackAPIVersion
+from mqtt_support import ROOT, Recorder, integration_document, wait_until
 
 from mqtt_bridge.bridge import Bridge
 from mqtt_bridge.broker import MosquittoBroker, find_mosquitto
@@ -134,45 +131,17 @@ class CountingClient(BridgeClient):
         return [topic for topic in self.topics if topic.startswith(f"recovery/{home}/")]
 
 
-class Principal:
-    """A plain MQTT client logged in as someone; records what it hears."""
+class Principal(Recorder):
+    """A plain MQTT client logged in as someone with a password; records what it hears."""
 
     def __init__(self, broker: MosquittoBroker, username: str) -> None:
-        self.messages: list[tuple[str, bytes]] = []
-        self._lock = threading.Lock()
-        self._connected = threading.Event()
-        self._subscribed = threading.Event()
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:6]}"
-        )
+        super().__init__(username)
+        client = self.client
         client.username_pw_set(username, PASSWORDS[username])
         client.on_connect = lambda *args: self._connected.set()
-        client.on_subscribe = lambda *args: self._subscribed.set()
-        client.on_message = self._on_message
-        self.client = client
         client.connect(broker.host, broker.port)
         client.loop_start()
         assert self._connected.wait(5), f"{username} could not log in"
-
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        with self._lock:
-            self.messages.append((message.topic, bytes(message.payload)))
-
-    def subscribe(self, *topics: str) -> None:
-        self._subscribed.clear()
-        self.client.subscribe([(topic, 1) for topic in topics])
-        assert self._subscribed.wait(5)
-
-    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
-
-    def heard(self, prefix: str = "") -> list[tuple[str, bytes]]:
-        with self._lock:
-            return [(t, p) for t, p in self.messages if t.startswith(prefix)]
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_a_skill_client_for_one_home_never_receives_another_homes_replies_or_availability(

@@ -10,8 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,8 +20,7 @@ import paho.mqtt.client as mqtt
 import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
-from mqtt_support import ROOT, integration_document, wait_until
-from paho.mqtt.enums import CallbackAPIVersion
+from mqtt_support import ROOT, Recorder, integration_document, wait_until
 from pki import Authority, Leaf
 
 from mqtt_bridge.bridge import Bridge
@@ -136,7 +133,7 @@ def secure(
     broker.close()
 
 
-class Principal:
+class Principal(Recorder):
     """A plain MQTT client over TLS with a certificate and a password; records what it hears."""
 
     def __init__(
@@ -147,15 +144,9 @@ class Principal:
         *,
         certificate: str | None = "own",
     ) -> None:
-        self.messages: list[tuple[str, bytes]] = []
-        self.granted: list[int] = []
+        super().__init__(username)
         self.refused: str | None = None
-        self._lock = threading.Lock()
-        self._connected = threading.Event()
-        self._subscribed = threading.Event()
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:6]}"
-        )
+        client = self.client
         files = secure.files(username or "admin")
         if certificate is None:
             client.tls_set(files["ca_file"])
@@ -167,10 +158,7 @@ class Principal:
                 username, PASSWORDS.get(username) if password is None else password
             )
         client.on_connect = self._on_connect
-        client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        self.client = client
         try:
             client.connect("localhost", secure.broker.port)
         except OSError as exc:  # ssl.SSLError is an OSError: no certificate, or a stranger's
@@ -196,33 +184,6 @@ class Principal:
     ) -> None:
         if not self._connected.is_set():  # TLS 1.3 reports a refused certificate this late
             self.refused = f"disconnected: {reason}"
-
-    def _on_subscribe(
-        self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, props: Any
-    ) -> None:
-        self.granted = [int(code.value) for code in codes]
-        self._subscribed.set()
-
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        with self._lock:
-            self.messages.append((message.topic, bytes(message.payload)))
-
-    def subscribe(self, *topics: str) -> list[int]:
-        self._subscribed.clear()
-        self.client.subscribe([(topic, 1) for topic in topics])
-        assert self._subscribed.wait(5)
-        return self.granted
-
-    def publish(self, topic: str, payload: str | bytes, retain: bool = False) -> None:
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
-
-    def heard(self, prefix: str = "") -> list[tuple[str, bytes]]:
-        with self._lock:
-            return [(t, p) for t, p in self.messages if t.startswith(prefix)]
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture
