@@ -10,51 +10,28 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from cold_start import OURS, first_answer  # noqa: E402
 from envelopes import intent  # noqa: E402
+from hello_skill import build_hello, dispatch  # noqa: E402
 from rows import p50_p99  # noqa: E402
 
-HELLO_SKILL = """
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope
 
-
-class Hello(AbstractRequestHandler):
-    def can_handle(self, handler_input):
-        return True
-
-    def handle(self, handler_input):
-        return handler_input.response_builder.speak("Hello").response
-
-
-builder = CustomSkillBuilder()
-builder.add_request_handler(Hello())
-SKILL = builder.create()
-
-
-def dispatch(payload):
-    envelope = SKILL.serializer.deserialize(payload=json.dumps(payload), obj_type=RequestEnvelope)
-    return SKILL.serializer.serialize(SKILL.invoke(request_envelope=envelope, context=None))
-"""
-
-
-def hello_dispatch() -> Callable[[dict[str, object]], object]:
-    """Build the bare hello skill in this process; return its dispatch."""
-    namespace: dict[str, object] = {"json": json}
-    exec(HELLO_SKILL, namespace)  # our own constant source, shared with `cold`
-    return namespace["dispatch"]  # type: ignore[return-value]
+def hello_dispatch() -> Callable[[dict[str, Any]], object]:
+    """Build the bare hello skill (the same anchor as make bench's) in this process."""
+    skill = build_hello()
+    return lambda payload: dispatch(skill, payload)
 
 
 def timed(operation: Callable[[], object], runs: int, warmup: int = 50) -> tuple[float, float]:
@@ -89,44 +66,18 @@ def bench_dispatch(runs: int) -> None:
         show("dispatch LogRun", timed(lambda: service.dispatch(log_run), runs), anchor)
 
 
-COLD_OURS = """
-import time, os
-start = float(os.environ["MICRO_START"])
-from skill.lambda_function import lambda_handler
-event = {event}
-lambda_handler(event, None)
-print((time.time() - start) * 1000)
-"""
-
-COLD_HELLO = """
-import time, os, json
-start = float(os.environ["MICRO_START"])
-{hello}
-dispatch({event})
-print((time.time() - start) * 1000)
-"""
-
-
-def cold_once(source: str, env: dict[str, str]) -> float:
-    env = {**env, "MICRO_START": repr(time.time())}
-    output = subprocess.run(
-        [sys.executable, "-c", source], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    return float(output.strip().splitlines()[-1])
-
-
 def bench_cold(runs: int) -> None:
-    event = repr(intent("GetRecoveryPlanIntent", datetime.now(UTC)))
-    ours_source = COLD_OURS.format(event=event)
-    hello_source = COLD_HELLO.format(hello=HELLO_SKILL, event=event)
+    """Time fresh processes to their first answer, ours and the hello skill's, interleaved."""
+    payload = json.dumps(intent("GetRecoveryPlanIntent", datetime.now(UTC))).encode()
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RECOVERY_COACH_")}
         env["RECOVERY_COACH_DATABASE"] = str(Path(tmp) / "cold.sqlite3")
-        env["PYTHONPATH"] = str(ROOT)
+        ours_command = [sys.executable, "-c", OURS]
+        hello_command = [sys.executable, str(ROOT / "bench" / "hello_skill.py")]
         hello, ours = [], []
         for _ in range(runs):  # interleaved, so both see the same machine load
-            hello.append(cold_once(hello_source, env))
-            ours.append(cold_once(ours_source, env))
+            hello.append(first_answer(hello_command, payload, env))
+            ours.append(first_answer(ours_command, payload, env))
     anchor = p50_p99(hello)
     show("cold start: bare hello skill (anchor)", anchor, None)
     show("cold start: Lambda GetRecoveryPlan", p50_p99(ours), anchor)
