@@ -15,7 +15,7 @@ from mqtt_bridge.config import BrokerConfig
 from mqtt_bridge.connection import MqttConnection, Received
 from mqtt_bridge.errors import BridgeError, NoAnswer
 from mqtt_bridge.messages import Message, parse_json, text
-from mqtt_bridge.protocol import UNDO, VERBS, Topics
+from mqtt_bridge.protocol import VERBS, Topics, undo_of
 
 # The bridge must have answered this long before we stop waiting, so its reply can still arrive.
 REPLY_MARGIN_S = 0.5
@@ -161,8 +161,8 @@ class BridgeClient:
 
     def _undo(self, home: str, verb: str, params: dict[str, Any] | None) -> str | None:
         """Stop what an unanswered request may have started: the user hears that it failed."""
-        undo = UNDO.get(verb)
-        if undo is None or (params or {}).get("dry_run"):
+        undo = undo_of(verb, params)
+        if undo is None:
             return None
         # No deadline on a stop: however late it arrives, carrying it out is safe.
         stop = {"transaction": uuid.uuid4().hex}

@@ -55,6 +55,11 @@ STATE_REFRESH_S = 30
 STATE_VALID_S = 75
 
 
+def undo_of(verb: str, params: dict[str, Any] | None) -> str | None:
+    """Return the stop that undoes a request which may have started something (a dry run can't)."""
+    return None if (params or {}).get("dry_run") else UNDO.get(verb)
+
+
 @dataclass(frozen=True)
 class Topics:
     """Every topic of one home."""

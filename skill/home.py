@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mqtt_bridge.errors import BridgeError, NoAnswer
-from mqtt_bridge.protocol import BAD_REPLY, UNDO
+from mqtt_bridge.protocol import BAD_REPLY, undo_of
 from mqtt_bridge.safety import SafetyLimits
 from routines.health import HealthState
 from skill.settings import Settings
@@ -173,8 +173,8 @@ class HomeAccess:
 
     def _undo(self, home: str, verb: str, params: dict[str, Any] | None) -> str | None:
         """Stop what an unreadable answer may have started; return the stop's verb if sent."""
-        undo = UNDO.get(verb)
-        if undo is None or self._requester is None or (params or {}).get("dry_run"):
+        undo = undo_of(verb, params)
+        if undo is None or self._requester is None:
             return None
         try:
             self._requester.request(home, undo, {}, timeout=self._timeout)
