@@ -126,10 +126,10 @@ def update_history(
     return seen[-1]
 
 
-def unit_for(handler_input: HandlerInput, history: History | None = None) -> DistanceUnit:
+def unit_for(handler_input: HandlerInput, last_used: DistanceUnit | None = None) -> DistanceUnit:
     """Use the unit the runner last used, else the locale's usual one."""
-    if history is not None and history.unit is not None:
-        return history.unit
+    if last_used is not None:
+        return last_used
     locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
     return LOCALE_UNITS.get(locale, DistanceUnit.KILOMETERS)
 

@@ -87,7 +87,7 @@ class GetRecoveryPlanHandler(IntentHandler):
         """Speak the first part of the plan and put the whole plan on a card."""
         now = request_time(handler_input)
         history = load_history(handler_input)
-        unit = unit_for(handler_input, history)
+        unit = unit_for(handler_input, history.unit)
         context = history.context(now)
         asked_about = _enum(RunType, slot_id(handler_input, "runType"))
         if asked_about is not None and history.latest_run(now) is None:
@@ -117,7 +117,7 @@ class LogRunHandler(IntentHandler):
         slots = slot_values(handler_input)
         run_type = _enum(RunType, slots.get("runType"))
         said_in = said_unit(slots)
-        unit = said_in or unit_for(handler_input, History(unit=stored))
+        unit = said_in or unit_for(handler_input, stored)
         measured = run_distance(slots, unit)
         duration_text = slot_value(handler_input, "duration")
         duration = parse_duration(duration_text) if duration_text else None
@@ -404,7 +404,7 @@ class RunTomorrowHandler(IntentHandler):
             parts.append(load_knowledge().professional_advice)
         load = training_load(history.runs, now)
         if load.over_ten_percent:
-            parts.append(training_notes(load, unit_for(handler_input, history))[1])
+            parts.append(training_notes(load, unit_for(handler_input, history.unit))[1])
         return respond(
             handler_input,
             Reply(speech=" ".join([*parts, ANYTHING_ELSE]), reprompt=ASK_SOMETHING),
@@ -420,7 +420,9 @@ class MileageHandler(IntentHandler):
         """Apply the 10% and 80% easy rules to the logged runs."""
         now = request_time(handler_input)
         history = load_history(handler_input)
-        notes = training_notes(training_load(history.runs, now), unit_for(handler_input, history))
+        notes = training_notes(
+            training_load(history.runs, now), unit_for(handler_input, history.unit)
+        )
         running = decide(history.health, RunRequest())
         if not running.allowed:
             notes = (running.reason, "Once it's cleared:", *notes)
@@ -473,7 +475,7 @@ def _report_and_plan(
     before, history = update_history(handler_input, lambda stored: stored.with_report(report))
     if history.health != before.health:
         share_health(handler_input, access, history.health)
-    unit = unit_for(handler_input, history)
+    unit = unit_for(handler_input, history.unit)
     context = history.context(now)
     plan = build_plan(context, training_load(history.runs, now), unit=unit, health=history.health)
     offers = home_offers(handler_input, access, history.health)
