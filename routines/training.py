@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from routines.context import (
     MAX_DISTANCE_KM,
@@ -17,6 +18,13 @@ from routines.context import (
 from routines.errors import InvalidContextError
 
 WEEK = timedelta(days=7)
+# Beyond these a device or a file got it wrong.
+MAX_ELEVATION_M = 20_000.0
+MAX_HEART_RATE = 250.0
+MAX_CADENCE = 300.0
+MAX_LOAD = 5_000.0
+LOAD_METHODS = frozenset({None, "trimp", "srpe"})
+SOURCES = frozenset({None, "gpx", "tcx", "fit", "strava"})
 MAX_WEEKLY_INCREASE = 0.10
 # The skill keeps four weeks of runs: enough to see whether last week was a spike too.
 WEEKS_OF_HISTORY = 4
@@ -29,8 +37,24 @@ class RunRecord:
 
     at: datetime
     distance_km: float | None = None
+    # Moving time where a device recorded it.
     duration_s: float | None = None
     run_type: RunType | None = None
+    # Where the run came from: None when the runner said it, else "gpx", "tcx", "fit", "strava".
+    source: str | None = None
+    # The file's digest or the Strava activity id: the same run imported twice is stored once.
+    source_id: str | None = None
+    elevation_gain_m: float | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
+    cadence_spm: float | None = None
+    # How hard it felt, 1 to 10, when the runner said so.
+    rpe: int | None = None
+    # The run's training load and how it was computed ("trimp" or "srpe"; see routines.load).
+    load: float | None = None
+    load_method: str | None = None
+    # Seconds spent at an easy effort, from heart rate or pace (the articles' 80% easy).
+    easy_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -38,9 +62,47 @@ class RunRecord:
         # The same ranges as RunContext's (checked directly: histories hold hundreds of runs).
         check_range("distance_km", self.distance_km, 0.0, MAX_DISTANCE_KM)
         check_range("duration_s", self.duration_s, 0.0, MAX_DURATION_S)
+        check_range("elevation_gain_m", self.elevation_gain_m, 0.0, MAX_ELEVATION_M)
+        check_range("avg_hr", self.avg_hr, 20.0, MAX_HEART_RATE)
+        check_range("max_hr", self.max_hr, 20.0, MAX_HEART_RATE)
+        check_range("cadence_spm", self.cadence_spm, 0.0, MAX_CADENCE)
+        check_range("load", self.load, 0.0, MAX_LOAD)
+        check_range("easy_s", self.easy_s, 0.0, MAX_DURATION_S)
+        if self.rpe is not None and not (
+            isinstance(self.rpe, int) and not isinstance(self.rpe, bool) and 1 <= self.rpe <= 10
+        ):
+            raise InvalidContextError(f"rpe: {self.rpe!r} is not a whole number from 1 to 10")
+        if self.load_method not in LOAD_METHODS:
+            raise InvalidContextError(
+                f"load_method: {self.load_method!r} is not one of trimp, srpe"
+            )
+        if self.source not in SOURCES:
+            raise InvalidContextError(f"source: {self.source!r} is not a known source")
         if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
             # "I finished a marathon" has no number, but it still counts in the weekly mileage.
             object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
+
+    @property
+    def imported(self) -> bool:
+        """Tell whether a watch, a phone or Strava recorded this run (not the runner's words)."""
+        return self.source is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run as JSON-ready data, leaving out what is unknown."""
+        data: dict[str, Any] = {"at": self.at.isoformat()}
+        for name in STORED_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value.value if isinstance(value, RunType) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> RunRecord:
+        """Read a run written by to_dict (raises RoutinesError, KeyError, TypeError, ValueError)."""
+        values = {name: raw.get(name) for name in STORED_FIELDS}
+        if values["run_type"]:
+            values["run_type"] = RunType(values["run_type"])
+        return cls(at=datetime.fromisoformat(raw["at"]), **values)
 
     def context(self, now: datetime) -> RunContext:
         """Describe this run as seen at `now`."""
@@ -51,6 +113,9 @@ class RunRecord:
             run_type=self.run_type,
             hours_since_run=hours,
         )
+
+
+STORED_FIELDS = tuple(name for name in RunRecord.__dataclass_fields__ if name != "at")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,14 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skill.errors import ConflictError, SaveError, StorageError
-from skill.persistence import Attributes, AttributeUpdate, ReadVersions, backoff_s, user_id_of
+from skill.persistence import (
+    Attributes,
+    AttributeUpdate,
+    Change,
+    ReadVersions,
+    backoff_s,
+    user_id_of,
+)
 
 PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
@@ -67,6 +74,16 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         except (BotoCoreError, ClientError) as exc:
             raise SaveError(f"cannot delete from DynamoDB table {self._name}: {exc}") from exc
         self._versions.remember(request_envelope, 0)
+
+    def read_user(self, user_id: str) -> Attributes:
+        """Return what is stored for a user outside any request (an import, a report)."""
+        return self._read(user_id, StorageError)[0]
+
+    def update_user(self, user_id: str, change: Change) -> Attributes:
+        """Apply `change` to a user's stored attributes with a conditional write, retried."""
+        update = AttributeUpdate(change, {})
+        self._apply(user_id, update)
+        return dict(update)
 
     def _apply(self, user_id: str, update: AttributeUpdate) -> int:
         for attempt in range(UPDATE_ATTEMPTS):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord, RunType
+from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord
 from routines.context import DistanceUnit
 from routines.health import RED_FLAGS, HealthState, RedFlag
+from routines.run_merge import Merge, merge_runs, without_run
 
 # The attributes a History owns; others (a stretch in progress) belong to someone else.
 HISTORY_KEYS = frozenset({"runs", "soreness", "unit", "health"})
-KEEP_RUNS_FOR = timedelta(days=28)
+# Twelve weeks: the report's chart, and enough for the 42-day fitness average to settle.
+KEEP_RUNS_FOR = timedelta(days=84)
 MAX_RUNS = 200
 # A run older than this no longer drives "how should I recover".
 RECENT_RUN = timedelta(days=7)
@@ -62,15 +64,8 @@ class History:
         runs = []
         for raw in attributes.get("runs") or []:
             try:
-                runs.append(
-                    RunRecord(
-                        at=datetime.fromisoformat(raw["at"]),
-                        distance_km=raw.get("distance_km"),
-                        duration_s=raw.get("duration_s"),
-                        run_type=RunType(raw["run_type"]) if raw.get("run_type") else None,
-                    )
-                )
-            except (KeyError, TypeError, ValueError, RoutinesError) as exc:
+                runs.append(RunRecord.from_dict(raw))
+            except (KeyError, TypeError, ValueError, AttributeError, RoutinesError) as exc:
                 log.warning("skipping a stored run that does not parse: %s", exc)
         soreness = _report(attributes.get("soreness"))
         health = _health(attributes.get("health"))
@@ -94,17 +89,7 @@ class History:
 
     def to_attributes(self) -> dict[str, Any]:
         """Return the attributes to store for this history."""
-        document: dict[str, Any] = {
-            "runs": [
-                {
-                    "at": run.at.isoformat(),
-                    "distance_km": run.distance_km,
-                    "duration_s": run.duration_s,
-                    "run_type": run.run_type.value if run.run_type else None,
-                }
-                for run in self.runs
-            ]
-        }
+        document: dict[str, Any] = {"runs": [run.to_dict() for run in self.runs]}
         if self.soreness is not None:
             document["soreness"] = {
                 "at": self.soreness.at.isoformat(),
@@ -128,6 +113,19 @@ class History:
         runs.sort(key=lambda kept: kept.at)
         kept = self.soreness if self.soreness is not None and self.soreness.at > run.at else None
         return History(tuple(runs[-MAX_RUNS:]), kept, unit or self.unit, self.health)
+
+    def with_imported(self, runs: Iterable[RunRecord]) -> tuple[History, Merge]:
+        """Add recorded runs, each run once, keeping twelve weeks; return what was added."""
+        merge = merge_runs(self.runs, runs)
+        if not merge.runs:
+            return self, merge
+        newest = merge.runs[-1].at
+        kept = [run for run in merge.runs if newest - run.at <= KEEP_RUNS_FOR][-MAX_RUNS:]
+        return replace(self, runs=tuple(kept)), merge
+
+    def without_run(self, source: str, source_id: str) -> History:
+        """Forget a recorded run its source deleted."""
+        return replace(self, runs=without_run(self.runs, source, source_id))
 
     def with_report(self, report: SorenessReport) -> History:
         """Record how the runner feels, adding to a report from the same episode."""

@@ -226,6 +226,21 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                 raise ConflictError("attributes of a user changed since this request read them")
         self._versions.remember(request_envelope, expected + 1)
 
+    def read_user(self, user_id: str) -> Attributes:
+        """Return what is stored for a user outside any request (an import, a report)."""
+        with self._connect() as db:
+            return _read(db, user_id)[0]
+
+    def update_user(self, user_id: str, change: Change) -> Attributes:
+        """Apply `change` to a user's stored attributes in one write, outside any request."""
+        with self._connect(saving=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            stored, expected = _read(db, user_id)
+            updated = change(stored)
+            if not _write(db, user_id, updated, expected):  # pragma: no cover - lock held
+                raise ConflictError("attributes of a user changed inside a write transaction")
+        return updated
+
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget everything stored for the request's user."""
         user_id = user_id_of(request_envelope)

@@ -124,8 +124,8 @@ def test_reports_in_one_episode_add_up_and_a_new_run_starts_afresh() -> None:
     assert history.soreness is None
 
 
-def test_old_runs_are_forgotten_and_old_runs_do_not_drive_the_plan() -> None:
-    history = History().with_run(RunRecord(at=NOW - timedelta(days=40), distance_km=10))
+def test_runs_older_than_twelve_weeks_are_forgotten_and_old_runs_do_not_drive_the_plan() -> None:
+    history = History().with_run(RunRecord(at=NOW - timedelta(days=100), distance_km=10))
     history = history.with_run(RunRecord(at=NOW - timedelta(days=9), distance_km=8))
     assert [run.distance_km for run in history.runs] == [8]
     assert history.latest_run(NOW) is None
