@@ -79,3 +79,25 @@ def _at_local(day: date, at_time: time, zone: tzinfo | None) -> datetime:
         return naive.replace(tzinfo=zone).astimezone(UTC)
     # A naive datetime's astimezone() reads it as this machine's local time, DST included.
     return naive.astimezone(UTC)
+
+
+def spoken_when(at: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """Name when a recorded run started, as a runner would: "this morning", "on Sunday"."""
+    local, today = _local(at, zone), _local(now, zone).date()
+    days = (today - local.date()).days
+    part = _day_part(local.time())
+    if days <= 0:
+        return "tonight" if part == "night" else f"this {part}"
+    if days == 1:
+        return "last night" if part == "night" else f"yesterday {part}"
+    if days < 7:
+        return f"on {WEEKDAYS[local.weekday()].title()}"
+    return f"{days} days ago"
+
+
+def _day_part(moment: time) -> str:
+    if moment < time(12):
+        return "morning"
+    if moment < time(17):
+        return "afternoon"
+    return "evening" if moment < time(21) else "night"

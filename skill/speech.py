@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from routines import Knowledge, RecoveryPlan, RunContext, Timing, Triage
+from routines import Knowledge, RecoveryPlan, RunContext, RunRecord, Timing, Triage
 from routines.area_advice import AreaAdvice, Said
 from routines.context import DistanceUnit, RunType
 from routines.plan import TIMING_TITLES, Stage
@@ -141,18 +141,46 @@ def describe_run(context: RunContext, unit: DistanceUnit) -> str:
     return f"your {name}"
 
 
+def spoken_duration(seconds: float) -> str:
+    """Say a run's time the way runners do: '48 minutes', '1 hour 52', '2 hours'."""
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hour_words = f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hour_words} {minutes}" if minutes else hour_words
+
+
+def describe_recorded_run(run: RunRecord, when: str, unit: DistanceUnit) -> str:
+    """Name a recorded run, when and how long: 'your 21.1 kilometre run this morning, 1 hour 52'."""
+    name = RUN_NAMES[run.run_type] if run.run_type else "run"
+    if run.distance_km:
+        name = f"{format_distance(run.distance_km, unit)} {name}"
+    words = f"your {name} {when}"
+    return f"{words}, {spoken_duration(run.duration_s)}" if run.duration_s else words
+
+
 def plan_reply(
     plan: RecoveryPlan,
     knowledge: Knowledge,
     unit: DistanceUnit,
     offers: Mapping[str, Mapping[str, Any]] | None = None,
+    run_words: str | None = None,
 ) -> Reply:
-    """Speak the start of a plan, queue the rest, and put all of it on the card."""
+    """Speak the start of a plan, queue the rest, and put all of it on the card.
+
+    `run_words` names the run when the skill knows it better than the context says (a recorded
+    run: when it was and how long it took).
+    """
     context = plan.context
     has_run = (
         context.distance_km is not None or context.duration_s is not None or bool(context.run_type)
     )
-    intro = _intro(plan, unit) if has_run else "Here's how to recover after a run."
+    intro = (
+        _intro(plan, run_words or describe_run(context, unit))
+        if has_run
+        else ("Here's how to recover after a run.")
+    )
     # The moment the first part speaks for; only a plan without red flags moves it to "today".
     lead = Timing.NOW
     opener = TRIAGE_OPENERS[plan.triage.level]
@@ -217,8 +245,7 @@ def urgent_reply(plan: RecoveryPlan) -> Reply:
     )
 
 
-def _intro(plan: RecoveryPlan, unit: DistanceUnit) -> str:
-    run = describe_run(plan.context, unit)
+def _intro(plan: RecoveryPlan, run: str) -> str:
     hours = plan.context.hours_since_run or 0.0
     if plan.stage is Stage.LATER_THAT_DAY:
         return f"Here's the rest of your recovery after {run}."

@@ -89,7 +89,7 @@ def request_handlers(
     return [
         CanFulfillHandler(FULFILLABLE_INTENTS),
         LaunchHandler(),
-        GetRecoveryPlanHandler(access),
+        GetRecoveryPlanHandler(access, timezone),
         LogRunHandler(access, timezone),
         ReportSorenessHandler(access),
         ReportPainHandler(access),

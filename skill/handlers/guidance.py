@@ -57,11 +57,12 @@ from skill.run_slots import (
     run_distance,
     said_unit,
 )
-from skill.run_time import RunMoment, run_moment
+from skill.run_time import RunMoment, run_moment, spoken_when
 from skill.speech import (
     ANYTHING_ELSE,
     Reply,
     area_reply,
+    describe_recorded_run,
     describe_run,
     format_distance,
     plan_reply,
@@ -80,8 +81,9 @@ class GetRecoveryPlanHandler(IntentHandler):
 
     intent_name = "GetRecoveryPlanIntent"
 
-    def __init__(self, access: HomeAccess | None = None) -> None:
+    def __init__(self, access: HomeAccess | None = None, timezone: tzinfo | None = None) -> None:
         self.access = access
+        self.timezone = timezone
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Speak the first part of the plan and put the whole plan on a card."""
@@ -97,7 +99,13 @@ class GetRecoveryPlanHandler(IntentHandler):
             context, training_load(history.runs, now), unit=unit, health=history.health
         )
         offers = home_offers(handler_input, self.access, history.health)
-        return respond(handler_input, plan_reply(plan, load_knowledge(), unit, offers))
+        latest = history.latest_run(now)
+        run_words = None
+        if latest is not None and latest.imported:
+            # A watch or Strava told us about this run: say which one, the runner didn't.
+            when = spoken_when(latest.at, now, self.timezone)
+            run_words = describe_recorded_run(latest, when, unit)
+        return respond(handler_input, plan_reply(plan, load_knowledge(), unit, offers, run_words))
 
 
 class LogRunHandler(IntentHandler):
