@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from routines.activity import Activity
 from routines.load import HeartRateProfile
 from routines.run_merge import Merge
-from skill.history import History
+from skill.history import HISTORY_KEYS, History
 
 Attributes = dict[str, Any]
 
@@ -37,7 +37,7 @@ def import_activities(
         history, merge = History.from_attributes(attributes).with_imported(runs)
         # The change may run again on newer attributes: keep only the last outcome.
         result[:] = [merge]
-        return {**attributes, **history.to_attributes()}
+        return _with_history(attributes, history)
 
     store.update_user(user_id, change)
     return result[0]
@@ -51,7 +51,13 @@ def remove_activity(store: UserStore, user_id: str, source: str, source_id: str)
         history = History.from_attributes(attributes)
         kept = history.without_run(source, source_id)
         removed[:] = [len(kept.runs) != len(history.runs)]
-        return {**attributes, **kept.to_attributes()}
+        return _with_history(attributes, kept)
 
     store.update_user(user_id, change)
     return removed[0]
+
+
+def _with_history(attributes: Attributes, history: History) -> Attributes:
+    """Replace the history's own keys, keeping what belongs to others (a stretch in progress)."""
+    kept = {key: value for key, value in attributes.items() if key not in HISTORY_KEYS}
+    return kept | history.to_attributes()
