@@ -122,7 +122,8 @@ def flag_entry(flag: RedFlag, cleared: bool = False) -> LogEntry:
 
 def heat_entry(at: datetime, minutes: float) -> LogEntry:
     """Describe a heating pad session the home confirmed started."""
-    return LogEntry(at, EntryKind.HEAT, f"Heating pad on for {minutes:g} minutes")
+    plural = "" if minutes == 1 else "s"
+    return LogEntry(at, EntryKind.HEAT, f"Heating pad on for {minutes:g} minute{plural}")
 
 
 def bath_entry(at: datetime, target_c: float, epsom: bool) -> LogEntry:
