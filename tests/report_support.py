@@ -61,7 +61,9 @@ def sample_log() -> RecoveryLog:
     return RecoveryLog().with_entries(
         [
             LogEntry(NOW - timedelta(days=20), EntryKind.SORENESS, "Sore (6/10): calves"),
-            LogEntry(NOW - timedelta(days=15), EntryKind.RED_FLAG, "Red flag: your ankle is swollen"),
+            LogEntry(
+                NOW - timedelta(days=15), EntryKind.RED_FLAG, "Red flag: your ankle is swollen"
+            ),
             LogEntry(NOW - timedelta(days=9), EntryKind.CLEARED, "Cleared: your ankle is swollen"),
             LogEntry(NOW - timedelta(days=3), EntryKind.HEAT, "Heating pad on for 20 minutes"),
             LogEntry(NOW - timedelta(days=2), EntryKind.BATH, "Epsom salt bath filled to 39 °C"),
