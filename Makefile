@@ -30,12 +30,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The home bridge is tested against a real broker, and the speaker daemon renders speech with
-# espeak-ng: install whichever is missing, once.
+# The home bridge is tested against a real broker, the speaker daemon renders speech with
+# espeak-ng, and the report's charts are checked in headless Chromium: install whichever is
+# missing, once.
 system-deps:
 	@missing=""; \
 	command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing="mosquitto"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing$$missing with apt-get..."; \
 		$(SUDO) apt-get update -qq && \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from skill.model_build import ModelBuildError, build_all
 from skill.nlu import Recognizer
 from skill.persistence import SQLitePersistenceAdapter
 from skill.phrase_grammar import GrammarError
+from skill.report.write import write_report
 from skill.server import build_server
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
@@ -143,6 +145,29 @@ def model_build(check: bool) -> None:
         ("current: " if check or not changed else "wrote: ")
         + (", ".join(changed) if changed else "every locale")
     )
+
+
+@main.command()
+@click.option("--user", "user_id", required=True, help="The runner's Alexa user id.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="Where to write the HTML page.",
+)
+@click.option("--name", help="The runner's name on the page [default: the user id].")
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+def report(user_id: str, out: Path, name: str | None, config: Path | None) -> None:
+    """Write a runner's report: 12 weeks of mileage, training load and recovery log."""
+    settings = _settings(config)
+    try:
+        written = write_report(
+            settings.database, user_id, out, datetime.now(UTC), settings.timezone or UTC, name
+        )
+    except SkillError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote the report to {written.resolve()}")
 
 
 for command in BRIDGE_COMMANDS:

@@ -18,6 +18,7 @@ from ask_sdk_model.ui import SimpleCard
 from routines.context import DistanceUnit
 from skill.history import HISTORY_KEYS, History
 from skill.persistence import update_attributes
+from skill.recovery_log import logged_history
 from skill.speech import Reply, ssml
 
 MORE_KEY = "more"
@@ -120,7 +121,7 @@ def update_history(
         seen.append((before, after))
         # Keep what is not history (a stretch in progress) under the history's own keys.
         kept = {key: value for key, value in attributes.items() if key not in HISTORY_KEYS}
-        return kept | after.to_attributes()
+        return kept | after.to_attributes() | logged_history(attributes, before, after)
 
     update_attributes(handler_input.attributes_manager, apply)
     return seen[-1]

@@ -25,6 +25,7 @@ from skill.handlers.common import (
     slot_said,
     slot_value,
 )
+from skill.handlers.sessions import log_session
 from skill.home import HomeAccess, Outcome, runner_id
 from skill.speech import ANYTHING_ELSE, Reply
 
@@ -124,6 +125,7 @@ def carry_out(
     outcome = access.request(home, verb, params)
     locale = locale_of(handler_input)
     if outcome.ok:
+        log_session(handler_input, verb, outcome)
         return Reply(speech=success(verb, outcome, access, locale), reprompt=ASK_NEXT)
     if outcome.rule == "quiet_hours" and verb == "heat/start":
         session_of(handler_input)[ACTION_KEY] = {
