@@ -41,7 +41,15 @@ ENV_PASSWORD = "RECOVERY_COACH_MQTT_PASSWORD"
 DISCOVERY_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 # The skill's settings may share the file (one RECOVERY_COACH_CONFIG for the whole product).
 SKILL_KEYS = frozenset(
-    {"skill_id", "database", "certificate_timeout_s", "server", "user_homes", "home_timeout_s"}
+    {
+        "skill_id",
+        "database",
+        "certificate_timeout_s",
+        "server",
+        "user_homes",
+        "home_timeout_s",
+        "runners",
+    }
 )
 EMBEDDED = "embedded"
 EMBEDDED_DEFAULT = "embedded://127.0.0.1:1883"

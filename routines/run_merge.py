@@ -27,6 +27,8 @@ class Merge:
     duplicates: tuple[RunRecord, ...] = ()
     # Runs the runner told us about that a recording of the same run replaced.
     replaced: tuple[RunRecord, ...] = ()
+    # New runs older than the history keeps: not stored.
+    too_old: tuple[RunRecord, ...] = ()
 
 
 def _close(a: float | None, b: float | None, tolerance: float) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +19,11 @@ from mqtt_bridge.cli import COMMANDS as BRIDGE_COMMANDS
 from skill.console import chat_loop, show
 from skill.conversation import Conversation, Transport, TransportError, http_transport
 from skill.demo import run_demo
-from skill.errors import SkillError
+from skill.errors import SettingsError, SkillError
+from skill.file_import import FileOutcome, import_files
 from skill.home import HomeAccess
+from skill.import_watch import FolderWatch
+from skill.lambda_function import persistence_for
 from skill.model_build import ModelBuildError, build_all
 from skill.nlu import Recognizer
 from skill.persistence import SQLitePersistenceAdapter
@@ -24,7 +31,7 @@ from skill.phrase_grammar import GrammarError
 from skill.report.write import write_report
 from skill.server import build_server
 from skill.service import SkillService, build_skill
-from skill.settings import Settings, load_settings
+from skill.settings import Runner, Settings, load_settings
 from skill.web import create_app
 
 LOCALES = click.Choice(["en-US", "en-GB"])
@@ -122,6 +129,99 @@ def chat(locale: str, url: str | None, user: str, config: Path | None) -> None:
 def demo(locale: str, config: Path | None, time_scale: float) -> None:
     """Run the skill, a private broker, simulated devices and the bridge; chat with it."""
     run_demo(locale, _settings(config, verify_requests=False), time_scale)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--user",
+    required=True,
+    help="The runner: an Alexa user id, or a name from the config file's runners: section.",
+)
+@click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
+@click.option("--rest-hr", type=float, help="Resting heart rate, for the runs' load.")
+@click.option("--max-hr", type=float, help="Maximum heart rate, for the runs' load.")
+@click.option(
+    "--watch",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep importing new files from this folder (a watch's sync folder) until stopped.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds between looks at the watched folder.",
+)
+def import_(
+    files: tuple[Path, ...],
+    user: str,
+    config: Path | None,
+    rest_hr: float | None,
+    max_hr: float | None,
+    watch: Path | None,
+    interval: float,
+) -> None:
+    """Import runs from GPX, TCX and FIT FILES (also .gz) into a runner's history."""
+    if not files and watch is None:
+        raise click.UsageError("name FILES to import, or a folder to --watch")
+    settings = _settings(config)
+    try:
+        runner = settings.runner(user)
+        runner = Runner(
+            runner.user_id,
+            runner.rest_bpm if rest_hr is None else rest_hr,
+            runner.max_bpm if max_hr is None else max_hr,
+        )
+        profile = runner.profile()
+        store = persistence_for(settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    now = datetime.now(UTC)
+
+    def report(outcome: FileOutcome) -> None:
+        click.echo(outcome.describe(settings.timezone, now), err=outcome.failed)
+
+    def importer(paths: Sequence[Path]) -> list[FileOutcome]:
+        return import_files(store, runner.user_id, paths, profile)
+
+    failed = False
+    if files:
+        try:
+            outcomes = importer(files)
+        except SkillError as exc:
+            raise click.ClickException(f"nothing was stored: {exc}") from exc
+        for outcome in outcomes:
+            report(outcome)
+        failed = any(outcome.failed for outcome in outcomes)
+    if watch is not None:
+        _watch(
+            FolderWatch(watch, importer, _watch_state(settings, runner, watch), report), interval
+        )
+    if failed:
+        sys.exit(1)
+
+
+def _watch_state(settings: Settings, runner: Runner, folder: Path) -> Path:
+    """Return where a watch remembers the files it handled: beside the database, per folder."""
+    key = hashlib.sha256(f"{runner.user_id}\0{folder.resolve()}".encode()).hexdigest()[:16]
+    return settings.database.parent / f"import-watch-{key}.json"
+
+
+def _watch(folder_watch: FolderWatch, interval: float) -> None:
+    """Poll until Ctrl-C or SIGTERM, finishing the poll under way."""
+    stop = threading.Event()
+    previous = {
+        number: signal.signal(number, lambda *_: stop.set())
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    click.echo(f"watching {folder_watch.folder} every {interval:g} s (Ctrl-C to stop)", err=True)
+    try:
+        folder_watch.run(interval, stop)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    click.echo("stopped watching", err=True)
 
 
 @main.group()

@@ -120,8 +120,16 @@ class History:
         if not merge.runs:
             return self, merge
         newest = merge.runs[-1].at
-        kept = [run for run in merge.runs if newest - run.at <= KEEP_RUNS_FOR][-MAX_RUNS:]
-        return replace(self, runs=tuple(kept)), merge
+        kept = tuple([run for run in merge.runs if newest - run.at <= KEEP_RUNS_FOR][-MAX_RUNS:])
+        stored = {id(run) for run in kept}
+        # A run that falls out of the kept weeks at once was not added, whatever merging said.
+        merge = replace(
+            merge,
+            runs=kept,
+            added=tuple(run for run in merge.added if id(run) in stored),
+            too_old=tuple(run for run in merge.added if id(run) not in stored),
+        )
+        return replace(self, runs=kept), merge
 
     def without_run(self, source: str, source_id: str) -> History:
         """Forget a recorded run its source deleted."""

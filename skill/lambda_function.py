@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
-
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from typing import TYPE_CHECKING, Any
 
 from skill.errors import BadRequestError, SettingsError
 from skill.home import HomeAccess
@@ -14,10 +12,13 @@ from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from skill.dynamodb import DynamoDbPersistenceAdapter
+
 log = logging.getLogger(__name__)
 
 
-def persistence_for(settings: Settings) -> AbstractPersistenceAdapter:
+def persistence_for(settings: Settings) -> SQLitePersistenceAdapter | DynamoDbPersistenceAdapter:
     """Use DynamoDB when a table is configured (the Lambda way), else SQLite."""
     if settings.dynamodb_table:
         try:

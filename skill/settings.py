@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from mqtt_bridge.protocol import HOME_ID
 from mqtt_bridge.safety import SafetyLimits
+from routines.errors import InvalidContextError
+from routines.load import HeartRateProfile
 from skill.errors import SettingsError
 
 if TYPE_CHECKING:
@@ -31,6 +34,35 @@ def default_database() -> Path:
     return Path(state) / "recovery-coach" / "skill.sqlite3"
 
 
+ALEXA_USER_PREFIX = "amzn1.ask.account."
+RUNNER_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A runner the config file names: their Alexa user id and heart rate, for imports."""
+
+    user_id: str
+    rest_bpm: float | None = None
+    max_bpm: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.user_id.strip():
+            raise SettingsError("user_id: must not be empty")
+        self.profile()
+
+    def profile(self) -> HeartRateProfile:
+        """Return the heart-rate profile loads are measured against (defaults where unset)."""
+        defaults = HeartRateProfile()
+        try:
+            return HeartRateProfile(
+                rest_bpm=defaults.rest_bpm if self.rest_bpm is None else self.rest_bpm,
+                max_bpm=defaults.max_bpm if self.max_bpm is None else self.max_bpm,
+            )
+        except InvalidContextError as exc:
+            raise SettingsError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the skill service needs to run."""
@@ -49,6 +81,8 @@ class Settings:
     safety: SafetyLimits = field(default_factory=SafetyLimits)
     timezone: ZoneInfo | None = None
     home_timeout_s: float = 5.0
+    # Short names for the runners whose runs `recovery-coach import` stores.
+    runners: Mapping[str, Runner] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.home_timeout_s <= MAX_HOME_TIMEOUT_S:
@@ -60,6 +94,9 @@ class Settings:
             raise SettingsError("certificate_timeout_s: must be between 0 and 30 seconds")
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"server.port: {self.port} is not a TCP port")
+        for name in self.runners:
+            if not RUNNER_NAME.match(name):
+                raise SettingsError(f"runners.{name}: a name must match [A-Za-z0-9_.-]+")
         for skill_id in self.skill_ids:
             if not skill_id.startswith("amzn1.ask.skill."):
                 raise SettingsError(f"skill_id: {skill_id!r} does not look like amzn1.ask.skill.…")
@@ -71,6 +108,18 @@ class Settings:
                 f"skill_id: set it in the config file or {ENV_SKILL_ID} "
                 "(Amazon requires checking the skill ID), or run with --no-verify for local tools"
             )
+
+    def runner(self, user: str) -> Runner:
+        """Return the runner `--user` names: a name under runners:, or an Alexa user id."""
+        if user in self.runners:
+            return self.runners[user]
+        if user.startswith(ALEXA_USER_PREFIX):
+            return Runner(user)
+        names = ", ".join(sorted(self.runners)) or "none are configured"
+        raise SettingsError(
+            f"--user {user!r}: not a runner named under runners: ({names}) "
+            f"nor an Alexa user id ({ALEXA_USER_PREFIX}…)"
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced, skipping those given as None."""

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mqtt_bridge.config import BRIDGE_KEYS, parse_broker, parse_safety, parse_timezone
 from mqtt_bridge.errors import ConfigError
 from mqtt_bridge.yaml_source import YamlSource, load_yaml
 from skill.errors import SettingsError
-from skill.settings import Settings, skill_ids
+from skill.settings import Runner, Settings, skill_ids
 
 # The home bridge's settings may share the file (one RECOVERY_COACH_CONFIG for the product).
 SHARED_KEYS = BRIDGE_KEYS
@@ -42,6 +42,24 @@ class _Server(BaseModel):
     port: int = 5000
 
 
+class _Runner(BaseModel):
+    """A runner imports are stored for: `--user NAME` instead of the Alexa user id."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    user_id: str
+    rest_bpm: float | None = None
+    max_bpm: float | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> _Runner:
+        try:
+            Runner(self.user_id, self.rest_bpm, self.max_bpm)
+        except SettingsError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class _SkillFile(BaseModel):
     """The skill's own keys, strictly typed: a quoted number or a boolean is an error."""
 
@@ -53,6 +71,7 @@ class _SkillFile(BaseModel):
     server: _Server = Field(default_factory=_Server)
     user_homes: dict[str, str] = Field(default_factory=dict)
     home_timeout_s: float | None = None
+    runners: dict[str, _Runner] = Field(default_factory=dict)
 
 
 SKILL_FILE_KEYS = frozenset(_SkillFile.model_fields)
@@ -90,6 +109,10 @@ def _from_document(source: YamlSource, env: Mapping[str, str]) -> Settings:
         "host": parsed.server.host,
         "port": parsed.server.port,
         "user_homes": parsed.user_homes,
+        "runners": {
+            name: Runner(runner.user_id, runner.rest_bpm, runner.max_bpm)
+            for name, runner in parsed.runners.items()
+        },
     }
     if parsed.skill_id is not None:
         raw = parsed.skill_id
