@@ -69,6 +69,9 @@ class Tiredness:
     fitness: Fitness
     soreness: int | None = None
 
+    def __post_init__(self) -> None:
+        _check_soreness(self.soreness)
+
     @property
     def form_pct(self) -> float:
         """Return today's form as a percentage of fitness."""
