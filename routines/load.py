@@ -6,6 +6,8 @@ Banister's TRIMP weights each minute by the heart-rate reserve it was run at:
 intensities). Foster's session RPE is minutes x RPE (1-10). The two scales differ: an easy
 hour at HRr 0.6 is about 73 TRIMP and about 180-240 RPE units, so RPE loads are brought to TRIMP
 units by SRPE_TO_TRIMP before they are added up (an estimate; the data says which method).
+A run with neither (a spoken run with only its time) gets an ASSUMED load: its minutes at the
+effort its type usually takes (an easy run RPE 3, a tempo run 6): a rougher estimate, named so.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
+from routines.context import RunType
 from routines.errors import InvalidContextError
+from routines.training import RunRecord
 
 TRIMP_A = 0.64
 TRIMP_B = 1.92
@@ -31,6 +35,28 @@ EASY_HRR = 0.70
 class LoadMethod(StrEnum):
     TRIMP = "trimp"
     SRPE = "srpe"
+    # Computed when asked, never stored: the effort is assumed from the run's type.
+    ASSUMED = "assumed"
+
+
+# The effort (RPE) a run of each type usually takes, for runs whose effort nobody said.
+ASSUMED_RPE: dict[RunType | None, int] = {
+    None: 4,
+    RunType.EASY: 3,
+    RunType.LONG: 4,
+    RunType.TRAIL: 4,
+    RunType.TEMPO: 6,
+    RunType.INTERVALS: 7,
+    RunType.RACE: 8,
+    # Races up to ten miles are run near flat out; longer ones are paced a little below it.
+    RunType.FIVE_K: 8,
+    RunType.PARKRUN: 8,
+    RunType.TEN_K: 8,
+    RunType.TEN_MILER: 8,
+    RunType.HALF_MARATHON: 7,
+    RunType.MARATHON: 7,
+    RunType.ULTRA: 6,
+}
 
 
 @dataclass(frozen=True)
@@ -91,3 +117,15 @@ def srpe_load(duration_s: float, rpe: int) -> float:
     if not 1 <= rpe <= 10:
         raise InvalidContextError(f"rpe must be 1 to 10, got {rpe}")
     return duration_s / 60 * rpe * SRPE_TO_TRIMP
+
+
+def run_load(run: RunRecord) -> tuple[float, LoadMethod] | None:
+    """Return a run's load and how it was found: stored, from its effort, or assumed; else None."""
+    if run.load is not None:
+        # Both stored methods are in TRIMP units, so a load stored without its method still adds up.
+        return run.load, LoadMethod(run.load_method or LoadMethod.TRIMP)
+    if run.duration_s is None or run.duration_s <= 0:
+        return None
+    if run.rpe is not None:
+        return srpe_load(run.duration_s, run.rpe), LoadMethod.SRPE
+    return srpe_load(run.duration_s, ASSUMED_RPE[run.run_type]), LoadMethod.ASSUMED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -14,6 +13,7 @@ from routines.knowledge import Disagreement, Knowledge, Timing, Tip, load_knowle
 from routines.training import TrainingLoad
 from routines.triage import Triage, TriageResult, triage
 from routines.urgency import red_flag_advice
+from routines.words import amount, cap_amount
 
 TIMING_ORDER = tuple(Timing)
 
@@ -181,9 +181,9 @@ def training_notes(
     if load is None or load.baseline_km <= 0:
         return tuple(knowledge.tip(tip_id).say for tip_id in RESTATED_BY_NOTES)
     name = "miles" if unit is DistanceUnit.MILES else "kilometres"
-    cap = f"about {_cap(unit.from_km(load.next_week_cap_km))} {name}"
+    cap = f"about {cap_amount(unit.from_km(load.next_week_cap_km))} {name}"
     logged = (
-        f"You've logged {_amount(unit.from_km(load.this_week_km))} {name} in the last 7 days"
+        f"You've logged {amount(unit.from_km(load.this_week_km))} {name} in the last 7 days"
         if load.this_week_km > 0
         else "You haven't logged a run in the last 7 days"
     )
@@ -193,7 +193,7 @@ def training_notes(
         reference = (
             "the week before"
             if load.reference_km == load.last_week_km
-            else f"your last normal week of {_amount(unit.from_km(load.reference_km))} {name}"
+            else f"your last normal week of {amount(unit.from_km(load.reference_km))} {name}"
         )
         notes = [
             f"{logged}.",
@@ -201,7 +201,7 @@ def training_notes(
             f"rule. Don't build on it: ease back to {cap} next week so your body can adapt.",
         ]
     elif load.baseline_km != load.this_week_km:
-        baseline = _amount(unit.from_km(load.baseline_km))
+        baseline = amount(unit.from_km(load.baseline_km))
         notes = [
             f"{logged}. Your last normal week was {baseline} {name}, so by the 10 percent rule "
             f"keep next week to {cap}."
@@ -210,15 +210,3 @@ def training_notes(
         notes = [f"{logged}, so by the 10 percent rule keep next week to {cap}."]
     notes.append("Keep about 80 percent of it easy.")
     return tuple(notes)
-
-
-def _amount(value: float) -> str:
-    # A marathon is 26.2 miles, not 26; whole numbers are said without ".0".
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
-
-
-def _cap(value: float) -> str:
-    # Rounded down, so the number said is never more than the rule allows (17.6 -> "17").
-    if value >= 5:
-        return f"{math.floor(value + 1e-9)}"
-    return _amount(math.floor(value * 10 + 1e-9) / 10)

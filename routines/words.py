@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -10,3 +11,15 @@ def and_list(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def amount(value: float) -> str:
+    """Say a distance's number: whole numbers without ".0" (a marathon is 26.2 miles, not 26)."""
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def cap_amount(value: float) -> str:
+    """Say a limit's number rounded down, so it is never more than the rule allows (17.6: 17)."""
+    if value >= 5:
+        return f"{math.floor(value + 1e-9)}"
+    return amount(math.floor(value * 10 + 1e-9) / 10)
