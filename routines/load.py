@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
 
@@ -129,3 +129,11 @@ def run_load(run: RunRecord) -> tuple[float, LoadMethod] | None:
     if run.rpe is not None:
         return srpe_load(run.duration_s, run.rpe), LoadMethod.SRPE
     return srpe_load(run.duration_s, ASSUMED_RPE[run.run_type]), LoadMethod.ASSUMED
+
+
+def with_effort(run: RunRecord, rpe: int) -> RunRecord:
+    """Return the run rated `rpe` (1-10); without a heart-rate load, its load is session RPE."""
+    if run.load_method == LoadMethod.TRIMP or run.duration_s is None:
+        return replace(run, rpe=rpe)
+    load = round(srpe_load(run.duration_s, rpe), 1)
+    return replace(run, rpe=rpe, load=load, load_method=LoadMethod.SRPE.value)

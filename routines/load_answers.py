@@ -20,7 +20,7 @@ from routines.readiness import (
     Wait,
 )
 from routines.training import RunRecord
-from routines.week import Ramp, RampVerdict, WeekSummary, WeekTotals
+from routines.week import WeekSummary, WeekTotals
 from routines.words import amount, and_list, cap_amount
 
 NO_RUNS = (
@@ -231,42 +231,6 @@ def week_answer(week: WeekSummary, unit: DistanceUnit) -> str:
     if week.training.over_ten_percent:
         said += " That's more than the 10 percent rule allows."
     return said
-
-
-def _reference(ramp: Ramp, unit: DistanceUnit) -> str:
-    reference = say_distance(ramp.reference_km, unit)
-    if ramp.reference_km == ramp.training.last_week_km:
-        return f"the {reference} the week before"
-    return f"your last normal week of {reference}"
-
-
-def ramp_answer(ramp: Ramp, unit: DistanceUnit) -> str:
-    """Say whether this week broke the 10% rule over the last normal week; give next week's cap."""
-    cap = say_cap(ramp.next_week_cap_km, unit)
-    this = say_distance(ramp.this_week_km, unit)
-    increase = ramp.increase
-    if ramp.verdict is RampVerdict.NO_RUNS:
-        return NO_RUNS
-    if ramp.verdict is RampVerdict.NO_BASE:
-        return (
-            f"I have no earlier week to compare with: {this} in the last 7 days. By the "
-            f"10 percent rule, keep next week to {cap}."
-        )
-    reference = _reference(ramp, unit)
-    if ramp.verdict is RampVerdict.OVER and increase is not None:
-        return (
-            f"Yes. {this.capitalize()} in the last 7 days is {_percent(increase)} more than "
-            f"{reference}, over the 10 percent rule. Ease back to {cap} next week."
-        )
-    if ramp.this_week_km <= 0:
-        return (
-            f"No: you haven't run in the last 7 days. Build back gently, at most {cap} next week."
-        )
-    if increase is not None and increase > 0:
-        compared = f"is {_percent(increase)} more than {reference}, within the 10 percent rule"
-    else:
-        compared = f"is no more than {reference}"
-    return f"No. {this.capitalize()} in the last 7 days {compared}. Next week, keep to {cap}."
 
 
 def _card_line(label: str, totals: WeekTotals, unit: DistanceUnit) -> str:

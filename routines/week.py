@@ -1,4 +1,4 @@
-"""The runner's week in numbers, and whether the mileage is ramping faster than the 10% rule.
+"""The runner's week in numbers, and twelve weeks of mileage against the 10% rule.
 
 Weeks are the 7-day stretches ending now, as in routines.training, whose 10% rule (never built
 on a spike) every figure here reuses: this week against the last normal week before it, and
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from enum import StrEnum
 
 from routines.easy_share import EasyShare, easy_share
 from routines.errors import InvalidContextError
@@ -98,53 +97,6 @@ def week_summary(runs: Iterable[RunRecord], now: datetime, tz: tzinfo) -> WeekSu
         today=fitness_now(runs, now, tz).today,
         any_runs=bool(runs),
     )
-
-
-class RampVerdict(StrEnum):
-    NO_RUNS = "no runs"
-    # No earlier week with runs to compare with.
-    NO_BASE = "no base"
-    WITHIN = "within"
-    OVER = "over"
-
-
-@dataclass(frozen=True)
-class Ramp:
-    """This week against the last normal week, by the 10% rule, and next week's cap."""
-
-    verdict: RampVerdict
-    training: TrainingLoad
-
-    @property
-    def this_week_km(self) -> float:
-        return self.training.this_week_km
-
-    @property
-    def reference_km(self) -> float:
-        """Return the last normal week before this one (0 when there is none)."""
-        return self.training.reference_km
-
-    @property
-    def increase(self) -> float | None:
-        return self.training.increase
-
-    @property
-    def next_week_cap_km(self) -> float:
-        return self.training.next_week_cap_km
-
-
-def ramp(runs: Iterable[RunRecord], now: datetime) -> Ramp:
-    """Judge this week's mileage by the 10% rule over the last four weeks."""
-    training = training_load(runs, now)
-    if not any(training.weeks_km):
-        verdict = RampVerdict.NO_RUNS
-    elif training.reference_km <= 0:
-        verdict = RampVerdict.NO_BASE
-    elif training.over_ten_percent:
-        verdict = RampVerdict.OVER
-    else:
-        verdict = RampVerdict.WITHIN
-    return Ramp(verdict, training)
 
 
 @dataclass(frozen=True)

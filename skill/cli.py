@@ -248,7 +248,9 @@ def model_build(check: bool) -> None:
 
 
 @main.command()
-@click.option("--user", "user_id", required=True, help="The runner's Alexa user id.")
+@click.option(
+    "--user", required=True, help="The runner: a name under runners:, or an Alexa user id."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -258,12 +260,19 @@ def model_build(check: bool) -> None:
 )
 @click.option("--name", help="The runner's name on the page [default: the user id].")
 @click.option("--config", type=click.Path(path_type=Path), help="Settings file (YAML).")
-def report(user_id: str, out: Path, name: str | None, config: Path | None) -> None:
+def report(user: str, out: Path, name: str | None, config: Path | None) -> None:
     """Write a runner's report: 12 weeks of mileage, training load and recovery log."""
     settings = _settings(config)
     try:
+        runner = settings.runner(user)
+        label = name or (user if user in settings.runners else None)
         written = write_report(
-            settings.database, user_id, out, datetime.now(UTC), settings.timezone or UTC, name
+            settings.database,
+            runner.user_id,
+            out,
+            datetime.now(UTC),
+            settings.timezone or UTC,
+            label,
         )
     except SkillError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -11,6 +11,7 @@ from typing import Any
 from routines import BodyArea, PainFlag, RoutinesError, RunContext, RunRecord
 from routines.context import DistanceUnit
 from routines.health import RED_FLAGS, HealthState, RedFlag
+from routines.load import with_effort
 from routines.run_merge import Merge, merge_runs, without_run
 
 # The attributes a History owns; others (a stretch in progress) belong to someone else.
@@ -18,6 +19,8 @@ HISTORY_KEYS = frozenset({"runs", "soreness", "unit", "health"})
 # Twelve weeks: the report's chart, and enough for the 42-day fitness average to settle.
 KEEP_RUNS_FOR = timedelta(days=84)
 MAX_RUNS = 200
+# "That felt like a seven" is about the latest run of the past few days.
+RATED_RUN = timedelta(days=3)
 # A run older than this no longer drives "how should I recover".
 RECENT_RUN = timedelta(days=7)
 # Reports this close together describe the same soreness, so they add up.
@@ -134,6 +137,19 @@ class History:
     def without_run(self, source: str, source_id: str) -> History:
         """Forget a recorded run its source deleted."""
         return replace(self, runs=without_run(self.runs, source, source_id))
+
+    def rated_run(self, now: datetime) -> RunRecord | None:
+        """Return the run an effort rating said now is about: the latest of the past few days."""
+        recent = [run for run in self.runs if timedelta(0) <= now - run.at <= RATED_RUN]
+        return recent[-1] if recent else None
+
+    def with_effort(self, rpe: int, now: datetime) -> History:
+        """Rate the latest recent run (its load from effort if it has no heart rate)."""
+        run = self.rated_run(now)
+        if run is None:
+            return self
+        runs = tuple(with_effort(kept, rpe) if kept is run else kept for kept in self.runs)
+        return replace(self, runs=runs)
 
     def with_report(self, report: SorenessReport) -> History:
         """Record how the runner feels, adding to a report from the same episode."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from routines import RunRecord
 from routines.context import DistanceUnit
 from skill.history import History
 from skill.recovery_log import EntryKind, LogEntry, RecoveryLog
-from skill.report import DayLoad, ReportData, build_report_data
+from skill.report import ReportData, build_report_data
 
 NOW = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
 # Kilometres per week, oldest first: week 5 is a spike over its 10% cap, weeks 11-12 build past it.
@@ -40,22 +38,6 @@ def twelve_weeks_of_runs(now: datetime = NOW) -> tuple[RunRecord, ...]:
     return tuple(runs)
 
 
-def ewma_days(runs: tuple[RunRecord, ...], first: date, last: date) -> tuple[DayLoad, ...]:
-    """Exponentially weighted 7-day fatigue and 42-day fitness of the daily load; form = diff."""
-    daily: dict[date, float] = defaultdict(float)
-    for run in runs:
-        daily[run.at.date()] += run.load or 0.0
-    fatigue = fitness = 0.0
-    days = []
-    day = first
-    while day <= last:
-        fatigue += (daily[day] - fatigue) * (1 - math.exp(-1 / 7))
-        fitness += (daily[day] - fitness) * (1 - math.exp(-1 / 42))
-        days.append(DayLoad(day, fatigue, fitness, fitness - fatigue))
-        day += timedelta(days=1)
-    return tuple(days)
-
-
 def sample_log() -> RecoveryLog:
     """A soreness report, a red flag and its clearing, a heat and a bath session."""
     return RecoveryLog().with_entries(
@@ -74,5 +56,4 @@ def sample_log() -> RecoveryLog:
 def sample_report(unit: DistanceUnit = DistanceUnit.KILOMETERS, runner: str = "Sam") -> ReportData:
     """The report of twelve weeks of runs, with load averages and a recovery log."""
     runs = twelve_weeks_of_runs()
-    days = ewma_days(runs, (NOW - timedelta(days=83)).date(), NOW.date())
-    return build_report_data(History(runs=runs), sample_log(), NOW, UTC, runner, days, unit)
+    return build_report_data(History(runs=runs), sample_log(), NOW, UTC, runner, unit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from itertools import pairwise
@@ -151,7 +152,12 @@ def test_no_runs_gives_a_friendly_page_that_says_how_to_add_them() -> None:
 
 
 def test_runs_without_load_still_chart_mileage() -> None:
-    history = History(runs=twelve_weeks_of_runs())
+    # Told by distance alone: no heart rate, time or effort to weigh them by.
+    unweighed = tuple(
+        replace(run, duration_s=None, load=None, load_method=None, source=None, source_id=None)
+        for run in twelve_weeks_of_runs()
+    )
+    history = History(runs=unweighed)
     page = render_report(build_report_data(history, sample_log(), NOW, UTC, "Sam"))
     assert page.count('class="bar') == 12
     assert "No training load yet" in page and 'id="load-chart"' not in page
@@ -222,9 +228,12 @@ def test_report_names_an_unknown_runner_and_a_missing_database(
 ) -> None:
     out = tmp_path / "report.html"
     result = cli.invoke(main, ["report", "--user", "nobody", "--out", str(out)])
+    assert result.exit_code == 1 and "not a runner named under runners:" in result.output
+    nobody = "amzn1.ask.account.nobody"
+    result = cli.invoke(main, ["report", "--user", nobody, "--out", str(out)])
     assert result.exit_code == 1 and "no skill database at" in result.output
     assert not (tmp_path / "cli.sqlite3").exists(), "a report never creates a database"
     SQLitePersistenceAdapter(tmp_path / "cli.sqlite3").update_user("someone", lambda a: {"x": 1})
-    result = cli.invoke(main, ["report", "--user", "nobody", "--out", str(out)])
-    assert result.exit_code == 1 and "nothing is stored for user 'nobody'" in result.output
+    result = cli.invoke(main, ["report", "--user", nobody, "--out", str(out)])
+    assert result.exit_code == 1 and f"nothing is stored for user {nobody!r}" in result.output
     assert not out.exists()

@@ -30,7 +30,6 @@ from routines.load import LoadMethod, run_load
 from routines.load_answers import (
     NO_RUNS,
     hard_again_answer,
-    ramp_answer,
     tired_answer,
     week_answer,
     week_card,
@@ -46,7 +45,7 @@ from routines.readiness import (
 )
 from routines.training import RunRecord, training_load
 from routines.urgency import red_flag_advice
-from routines.week import RampVerdict, ramp, week_summary, weekly_km
+from routines.week import week_summary, weekly_km
 
 NOW = datetime(2024, 5, 15, 18, 0, tzinfo=UTC)
 KM = DistanceUnit.KILOMETERS
@@ -470,41 +469,6 @@ def _weeks(*km_oldest_first: float) -> list[RunRecord]:
         for i, km in enumerate(km_oldest_first)
         if km
     ]
-
-
-def test_ramp_within_the_rule_after_a_spike() -> None:
-    runs = _weeks(20, 20, 30, 21)
-    found = ramp(runs, NOW)
-    assert found.training == training_load(runs, NOW)
-    # The 30 was a spike: 21 is measured from 20 (+5%); next week 21 x 1.1 = 23.1.
-    assert found.verdict is RampVerdict.WITHIN
-    assert found.reference_km == 20 and found.increase == pytest.approx(0.05)
-    assert found.next_week_cap_km == pytest.approx(23.1)
-    said = ramp_answer(found, KM)
-    assert said.startswith("No.")
-    for part in ("21 kilometres", "5 percent", "last normal week of 20 kilometres", "about 23"):
-        assert part in said
-    # In miles: 21 km = 13.05 mi, 20 km = 12.4 mi, cap 23.1 km = 14.35 mi -> about 14.
-    in_miles = ramp_answer(found, MILES)
-    assert "13 miles" in in_miles and "12.4 miles" in in_miles and "about 14 miles" in in_miles
-    assert "kilometre" not in in_miles
-
-
-def test_ramp_over_the_rule() -> None:
-    found = ramp(_weeks(20, 20, 20, 30), NOW)
-    assert found.verdict is RampVerdict.OVER and found.increase == pytest.approx(0.5)
-    said = ramp_answer(found, KM)
-    assert said.startswith("Yes.")
-    assert "50 percent more than the 20 kilometres the week before" in said
-    assert "about 22 kilometres" in said
-
-
-def test_ramp_with_nothing_to_compare() -> None:
-    found = ramp(_weeks(0, 0, 0, 10), NOW)
-    assert found.verdict is RampVerdict.NO_BASE
-    assert "about 11 kilometres" in ramp_answer(found, KM)
-    assert ramp([], NOW).verdict is RampVerdict.NO_RUNS
-    assert ramp_answer(ramp([], NOW), KM) == NO_RUNS
 
 
 def test_weekly_km_with_the_cap_that_applied() -> None:

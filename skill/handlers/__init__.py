@@ -54,6 +54,12 @@ from skill.handlers.stretching import (
     StartOverStretchHandler,
     StretchHandler,
 )
+from skill.handlers.training import (
+    HardAgainHandler,
+    HowTiredHandler,
+    RateRunHandler,
+    WeekSummaryHandler,
+)
 from skill.home import HomeAccess
 
 # Intents that answer with guidance alone, one topic each.
@@ -98,6 +104,10 @@ def request_handlers(
         RecoveryTopicHandler(),
         RunTomorrowHandler(),
         MileageHandler(),
+        RateRunHandler(),
+        HowTiredHandler(timezone),
+        HardAgainHandler(timezone),
+        WeekSummaryHandler(timezone),
         *(TopicHandler(name, topic) for name, topic in TOPIC_INTENTS.items()),
         HeatOnHandler(access),
         HeatOffHandler(access),

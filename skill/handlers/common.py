@@ -168,27 +168,34 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
 
 
 def elicit(
-    handler_input: HandlerInput, slot: str, reply: Reply, cleared: Iterable[str] = ()
+    handler_input: HandlerInput,
+    slot: str,
+    reply: Reply,
+    cleared: Iterable[str] = (),
+    intent_name: str | None = None,
 ) -> Response:
     """Ask for one slot of this intent (Dialog.ElicitSlot), keeping the slots already given.
 
     `cleared` names slots whose values were unusable: they go back empty, so the answer fills
-    them afresh. Alexa sends the answer as this same intent, with the slots given so far.
+    them afresh. Alexa sends the answer as this same intent, with the slots given so far, or,
+    given `intent_name`, as that intent (intent chaining: a new intent starts with no slots).
     """
     intent = getattr(handler_input.request_envelope.request, "intent", None)
     empty = set(cleared) | {slot}
+    given = _slots(handler_input) if intent_name is None else {}
     slots = {
         name: Slot(name=name, confirmation_status=SlotConfirmationStatus.NONE)
         if name in empty
-        else given
-        for name, given in _slots(handler_input).items()
+        else value
+        for name, value in given.items()
     }
     slots.setdefault(slot, Slot(name=slot, confirmation_status=SlotConfirmationStatus.NONE))
     updated = Intent(
-        name=getattr(intent, "name", None),
+        name=intent_name or getattr(intent, "name", None),
         slots=slots,
-        confirmation_status=getattr(intent, "confirmation_status", None)
-        or IntentConfirmationStatus.NONE,
+        confirmation_status=IntentConfirmationStatus.NONE
+        if intent_name is not None
+        else getattr(intent, "confirmation_status", None) or IntentConfirmationStatus.NONE,
     )
     handler_input.response_builder.add_directive(
         ElicitSlotDirective(updated_intent=updated, slot_to_elicit=slot)

@@ -47,6 +47,7 @@ from skill.handlers.common import (
 )
 from skill.handlers.health import recheck_due
 from skill.handlers.home import GATED, share_health
+from skill.handlers.training import ask_effort
 from skill.history import History, SorenessReport
 from skill.home import HomeAccess
 from skill.run_slots import (
@@ -167,13 +168,20 @@ class LogRunHandler(IntentHandler):
                 f"I've noted that your {AREA_NAMES[area]} {area_is(area)} sore too."
                 if area
                 else "",
-                f"That makes {week} in the last 7 days. Want your recovery plan?",
+                f"That makes {week} in the last 7 days.",
             )
             if part
         )
+        if run.duration_s is not None and run.rpe is None:
+            # With its time known, how hard it felt gives the run's training load.
+            return ask_effort(handler_input, speech)
         return respond(
             handler_input,
-            Reply(speech=speech, reprompt="Want your recovery plan?", offer=OFFER_PLAN),
+            Reply(
+                speech=f"{speech} Want your recovery plan?",
+                reprompt="Want your recovery plan?",
+                offer=OFFER_PLAN,
+            ),
         )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from routines import RunRecord
 from routines.context import DistanceUnit
-from routines.training import WEEK, last_normal_week_km, next_week_cap_km
+from routines.fitness import load_series
+from routines.week import weekly_km
 from skill.errors import SkillError
 from skill.history import History
 from skill.recovery_log import EntryKind, LogEntry, RecoveryLog
@@ -89,26 +90,20 @@ class ReportData:
         return any(week.km > 0 for week in self.weeks) or bool(self.days)
 
 
-def weekly_bars(
-    runs: Iterable[RunRecord], now: datetime, tz: tzinfo, weeks: int = REPORT_WEEKS
-) -> tuple[WeekBar, ...]:
-    """Sum the runs into 7-day weeks ending now, oldest first, each with its 10% cap."""
-    # The same 7-day weeks as the skill's "in the last 7 days" and its 10% advice.
-    totals = [0.0] * weeks
-    for run in runs:
-        age = now - run.at
-        if run.distance_km is None or age < timedelta(0):
-            continue
-        index = age // WEEK
-        if index < weeks:
-            totals[weeks - 1 - index] += run.distance_km
-    bars = []
-    for index, km in enumerate(totals):
-        before = totals[:index]
-        cap = next_week_cap_km(before) if last_normal_week_km(before) > 0 else None
-        start = (now - WEEK * (weeks - index)).astimezone(tz).date()
-        bars.append(WeekBar(start, km, cap))
-    return tuple(bars)
+def weekly_bars(runs: Iterable[RunRecord], now: datetime, tz: tzinfo) -> tuple[WeekBar, ...]:
+    """Return the chart's weeks: the 7-day weeks ending now, oldest first, with the 10% cap."""
+    return tuple(
+        WeekBar(week.start.astimezone(tz).date(), week.km, week.cap_km)
+        for week in weekly_km(tuple(runs), now, REPORT_WEEKS)
+    )
+
+
+def daily_loads(runs: Iterable[RunRecord], now: datetime, tz: tzinfo) -> tuple[DayLoad, ...]:
+    """Return fatigue, fitness and form for each day of the chart's twelve weeks."""
+    series = load_series(tuple(runs), now, tz, REPORT_WEEKS * 7)
+    if not any(point.fitness > 0 for point in series):
+        return ()  # no run has a load: the page says so instead of drawing flat lines
+    return tuple(DayLoad(point.day, point.fatigue, point.fitness, point.form) for point in series)
 
 
 def run_entry(run: RunRecord, unit: DistanceUnit) -> LogEntry:
@@ -137,10 +132,9 @@ def build_report_data(
     now: datetime,
     tz: tzinfo,
     runner: str,
-    days: Sequence[DayLoad] = (),
     unit: DistanceUnit | None = None,
 ) -> ReportData:
-    """Gather a runner's report: `days` is their daily training load, computed elsewhere."""
+    """Gather a runner's report from their stored runs and recovery log."""
     shown = unit or history.unit or DistanceUnit.KILOMETERS
     runs = tuple(run_entry(run, shown) for run in history.runs)
     return ReportData(
@@ -148,7 +142,7 @@ def build_report_data(
         unit=shown,
         generated_at=now,
         weeks=weekly_bars(history.runs, now, tz),
-        days=tuple(days),
+        days=daily_loads(history.runs, now, tz),
         log=(*recovery_log.entries, *runs),
         timezone=tz,
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from skill.history import History
 from skill.persistence import SQLitePersistenceAdapter
 from skill.recovery_log import RecoveryLog
-from skill.report.data import DayLoad, ReportError, build_report_data
+from skill.report.data import ReportError, build_report_data
 from skill.report.page import render_report
 
 
@@ -20,7 +19,6 @@ def write_report(
     now: datetime,
     tz: tzinfo,
     runner: str | None = None,
-    days: Sequence[DayLoad] = (),
 ) -> Path:
     """Read the user's attributes from the skill's database and write their report to `out`."""
     if not database.exists():
@@ -38,7 +36,6 @@ def write_report(
         now,
         tz,
         runner or user_id,
-        days,
     )
     try:
         out.write_text(render_report(data), encoding="utf-8")
