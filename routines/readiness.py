@@ -251,10 +251,11 @@ def when_hard_again(
         raise InvalidContextError("soreness_at must be timezone-aware")
     runs = tuple(runs)
     fitness = fitness_now(runs, now, tz)
-    if health.active:
+    running = decide(health, RunRequest())  # the one safety gate says whether to run at all
+    if not running.allowed:
         return HardAgain(
             hours=None,
-            refusal=decide(health, RunRequest()).reason,
+            refusal=running.reason,
             red_flag_advice=red_flag_advice(health, soreness),
             fitness=fitness,
             soreness=soreness,
