@@ -91,6 +91,21 @@ class Spy:
         self._client.loop_stop()
 
 
+def clear_retained_health(broker: MosquittoBroker, home: str) -> None:
+    """Clear every runner's retained health state of a home: the broker outlives each test."""
+    prefix = f"recovery/{home}/health/"
+    probe = f"{prefix}__probe__"
+    spy = Spy(broker, f"{prefix}+")
+    try:
+        # Retained states come at once after the subscription, before a message published later.
+        spy.publish(probe, "")
+        assert wait_until(lambda: bool(spy.on(probe))), "the probe never came back"
+        for topic in {t for t, payload, retained in spy.messages if retained and payload}:
+            spy.publish(topic, "", retain=True)
+    finally:
+        spy.stop()
+
+
 class BridgeProcess:
     """`recovery-coach bridge` as a separate process, to kill and restart."""
 
