@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,13 +55,36 @@ class RunRecord:
     load_method: str | None = None
     # Seconds spent at an easy effort, from heart rate or pace (the articles' 80% easy).
     easy_s: float | None = None
+    # The stored form this run was read from: written back as it was, unless the run changed
+    # (replace() builds a new run without it). Histories hold hundreds of runs per request.
+    _stored: Mapping[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise InvalidContextError("a run's time must be timezone-aware")
-        # The same ranges as RunContext's (checked directly: histories hold hundreds of runs).
-        check_range("distance_km", self.distance_km, 0.0, MAX_DISTANCE_KM)
-        check_range("duration_s", self.duration_s, 0.0, MAX_DURATION_S)
+        # The same ranges as RunContext's, checked directly and only where there is a value.
+        if self.distance_km is not None:
+            check_range("distance_km", self.distance_km, 0.0, MAX_DISTANCE_KM)
+        if self.duration_s is not None:
+            check_range("duration_s", self.duration_s, 0.0, MAX_DURATION_S)
+        if not (
+            self.source is None
+            and self.rpe is None
+            and self.load is None
+            and self.load_method is None
+            and self.avg_hr is None
+            and self.max_hr is None
+            and self.cadence_spm is None
+            and self.elevation_gain_m is None
+            and self.easy_s is None
+        ):
+            self._check_recorded()
+        if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
+            # "I finished a marathon" has no number, but it still counts in the weekly mileage.
+            object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
+
+    def _check_recorded(self) -> None:
+        """Check what a device or the runner's rating added to the run."""
         check_range("elevation_gain_m", self.elevation_gain_m, 0.0, MAX_ELEVATION_M)
         check_range("avg_hr", self.avg_hr, 20.0, MAX_HEART_RATE)
         check_range("max_hr", self.max_hr, 20.0, MAX_HEART_RATE)
@@ -78,9 +101,6 @@ class RunRecord:
             )
         if self.source not in SOURCES:
             raise InvalidContextError(f"source: {self.source!r} is not a known source")
-        if self.distance_km is None and self.run_type in RACE_DISTANCE_KM:
-            # "I finished a marathon" has no number, but it still counts in the weekly mileage.
-            object.__setattr__(self, "distance_km", RACE_DISTANCE_KM[self.run_type])
 
     @property
     def imported(self) -> bool:
@@ -89,6 +109,8 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the run as JSON-ready data, leaving out what is unknown."""
+        if self._stored is not None:
+            return dict(self._stored)
         data: dict[str, Any] = {"at": self.at.isoformat()}
         for name in STORED_FIELDS:
             value = getattr(self, name)
@@ -99,10 +121,12 @@ class RunRecord:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> RunRecord:
         """Read a run written by to_dict (raises RoutinesError, KeyError, TypeError, ValueError)."""
-        values = {name: raw.get(name) for name in STORED_FIELDS}
-        if values["run_type"]:
+        values = {name: raw[name] for name in raw.keys() & STORED_NAMES}
+        if values.get("run_type"):
             values["run_type"] = RunType(values["run_type"])
-        return cls(at=datetime.fromisoformat(raw["at"]), **values)
+        run = cls(at=datetime.fromisoformat(raw["at"]), **values)
+        object.__setattr__(run, "_stored", raw)
+        return run
 
     def context(self, now: datetime) -> RunContext:
         """Describe this run as seen at `now`."""
@@ -115,7 +139,10 @@ class RunRecord:
         )
 
 
-STORED_FIELDS = tuple(name for name in RunRecord.__dataclass_fields__ if name != "at")
+STORED_FIELDS = tuple(
+    name for name, spec in RunRecord.__dataclass_fields__.items() if spec.init and name != "at"
+)
+STORED_NAMES = frozenset(STORED_FIELDS)
 
 
 @dataclass(frozen=True)
