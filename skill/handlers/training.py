@@ -1,4 +1,8 @@
-"""Handlers that answer from the training log: how hard a run felt, how tired, when to go hard."""
+"""Handlers that answer from the training log: how hard a run felt, how tired, when to go hard.
+
+The training-load rules are imported when a question needs them, not at a cold start (about
+14 ms of the first answer to "how should I recover"; see bench/results.md).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from routines.context import DistanceUnit
-from routines.load_answers import hard_again_answer, tired_answer, week_answer, week_card
-from routines.readiness import how_tired, when_hard_again
-from routines.week import week_summary
 from skill.handlers.common import (
     OFFER_PLAN,
     IntentHandler,
@@ -103,6 +104,9 @@ class TrainingHandler(IntentHandler):
         zone = self.timezone or UTC
         unit = unit_for(handler_input, history.unit)
         speech = self.answer(history, now, zone, unit)
+        from routines.load_answers import week_card
+        from routines.week import week_summary
+
         return respond(
             handler_input,
             Reply(
@@ -125,6 +129,9 @@ class HowTiredHandler(TrainingHandler):
 
     def answer(self, history: History, now: datetime, zone: tzinfo, unit: DistanceUnit) -> str:
         """Say the tiredness level and the figures behind it."""
+        from routines.load_answers import tired_answer
+        from routines.readiness import how_tired
+
         soreness, _ = _soreness(history, now)
         return tired_answer(how_tired(history.runs, now, zone, soreness))
 
@@ -136,6 +143,9 @@ class HardAgainHandler(TrainingHandler):
 
     def answer(self, history: History, now: datetime, zone: tzinfo, unit: DistanceUnit) -> str:
         """Say how many hours, and what sets them."""
+        from routines.load_answers import hard_again_answer
+        from routines.readiness import when_hard_again
+
         soreness, at = _soreness(history, now)
         hard = when_hard_again(history.runs, soreness, history.health, now, zone, at)
         return hard_again_answer(hard, unit)
@@ -148,4 +158,7 @@ class WeekSummaryHandler(TrainingHandler):
 
     def answer(self, history: History, now: datetime, zone: tzinfo, unit: DistanceUnit) -> str:
         """Sum up the last 7 days against the 7 before."""
+        from routines.load_answers import week_answer
+        from routines.week import week_summary
+
         return week_answer(week_summary(history.runs, now, zone), unit)
