@@ -23,7 +23,8 @@ from skill.phrase_grammar import GrammarError
 from skill.server import build_server
 from skill.service import SkillService, build_skill
 from skill.settings import Settings, load_settings
-from skill.web import create_app
+from skill.strava.cli import strava
+from skill.web import create_app, stop_background
 
 LOCALES = click.Choice(["en-US", "en-GB"])
 
@@ -60,7 +61,10 @@ def serve(host: str | None, port: int | None, config: Path | None, no_verify: bo
     server = build_server(app, settings.host, settings.port)
     port = getattr(server, "effective_port", settings.port)
     click.echo(f"Recovery Coach skill on http://{settings.host}:{port}/alexa")
-    server.run()
+    try:
+        server.run()
+    finally:
+        stop_background(app)
 
 
 def _transport(url: str | None, config: Path | None) -> Transport:
@@ -145,6 +149,7 @@ def model_build(check: bool) -> None:
     )
 
 
+main.add_command(strava)
 for command in BRIDGE_COMMANDS:
     main.add_command(command)
 

@@ -15,6 +15,7 @@ from skill.errors import SettingsError
 
 if TYPE_CHECKING:
     from mqtt_bridge.config import BrokerConfig
+    from skill.strava.config import StravaSettings
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_SKILL_ID = "RECOVERY_COACH_SKILL_ID"
@@ -49,6 +50,8 @@ class Settings:
     safety: SafetyLimits = field(default_factory=SafetyLimits)
     timezone: ZoneInfo | None = None
     home_timeout_s: float = 5.0
+    # Strava import (the `strava:` section); None: no webhook, no `strava` commands.
+    strava: StravaSettings | None = None
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.home_timeout_s <= MAX_HOME_TIMEOUT_S:
