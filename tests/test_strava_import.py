@@ -95,7 +95,10 @@ def _trimp(times: list[int], beats: list[int], profile: HeartRateProfile) -> flo
 
 
 def test_the_runners_heart_rate_profile_weighs_the_load(
-    fake: FakeStrava, config: StravaSettings, store: ConnectionStore, users: SQLitePersistenceAdapter
+    fake: FakeStrava,
+    config: StravaSettings,
+    store: ConnectionStore,
+    users: SQLitePersistenceAdapter,
 ) -> None:
     connect(fake, store, ATHLETE)
     fake.add_activity(ATHLETE, run_activity(112, ATHLETE), run_streams())
@@ -303,7 +306,9 @@ def test_a_deauthorization_forgets_the_connection(
 ) -> None:
     connect(fake, store, ATHLETE)
     connect(fake, store, 9002, user="amzn1.ask.account.OTHER")
-    deauthorize = ev("update", ATHLETE, ATHLETE, object_type="athlete", updates={"authorized": "false"})
+    deauthorize = ev(
+        "update", ATHLETE, ATHLETE, object_type="athlete", updates={"authorized": "false"}
+    )
     assert handler.handle(deauthorize) is Outcome.FORGOTTEN
     assert store.get(ATHLETE) is None and store.get(9002) is not None
 
