@@ -76,7 +76,7 @@ def event_from(document: Mapping[str, Any]) -> WebhookEvent:
     if not isinstance(updates, dict):
         raise BadEventError("updates: must be a JSON object")
     for key, value in updates.items():
-        if not isinstance(value, str | int | float | bool) or isinstance(value, dict | list):
+        if not isinstance(value, str | int | float | bool):
             raise BadEventError(f"updates.{key}: must be a plain value")
     # Strava sends update values as strings ("false", "Run"); keep them so whatever came.
     values["updates"] = {str(key): _text(value) for key, value in updates.items()}
