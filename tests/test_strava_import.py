@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -313,9 +314,34 @@ def test_a_deauthorization_forgets_the_connection(
     assert store.get(ATHLETE) is None and store.get(9002) is not None
 
 
-def test_the_worker_refuses_events_beyond_its_queue(handler: EventHandler) -> None:
-    worker = EventWorker(handler, capacity=1)
-    assert not worker.submit(ev("create", 1, ATHLETE)), "a stopped worker takes nothing"
+class _Blocking:
+    """A handler that holds the worker until released: the queue behind it fills up."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.handled: list[int] = []
+
+    def handle(self, event: WebhookEvent) -> None:
+        self.release.wait(20)
+        self.handled.append(event.object_id)
+
+
+def test_the_worker_refuses_events_beyond_its_queue() -> None:
+    handler = _Blocking()
+    worker = EventWorker(handler, capacity=2)
+    assert not worker.submit(ev("create", 1, ATHLETE)), "a worker not started takes nothing"
+    worker.start()
+    try:
+        accepted = [worker.submit(ev("create", n, ATHLETE)) for n in range(1, 6)]
+        # One being handled (or still queued) plus two queued: the rest are refused.
+        assert accepted[:3] == [True, True, True] or accepted[:2] == [True, True]
+        assert accepted[-1] is False
+        handler.release.set()
+        assert worker.join_idle(20)
+    finally:
+        worker.stop()
+    assert handler.handled == [n for n, ok in zip(range(1, 6), accepted, strict=True) if ok]
+    assert not worker.submit(ev("create", 9, ATHLETE)), "a stopped worker takes nothing"
 
 
 def test_secrets_never_reach_the_logs(
