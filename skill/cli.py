@@ -32,7 +32,8 @@ from skill.report.write import write_report
 from skill.server import build_server
 from skill.service import SkillService, build_skill
 from skill.settings import Runner, Settings, load_settings
-from skill.web import create_app
+from skill.strava.cli import strava
+from skill.web import create_app, stop_background
 
 LOCALES = click.Choice(["en-US", "en-GB"])
 
@@ -69,7 +70,10 @@ def serve(host: str | None, port: int | None, config: Path | None, no_verify: bo
     server = build_server(app, settings.host, settings.port)
     port = getattr(server, "effective_port", settings.port)
     click.echo(f"Recovery Coach skill on http://{settings.host}:{port}/alexa")
-    server.run()
+    try:
+        server.run()
+    finally:
+        stop_background(app)
 
 
 def _transport(url: str | None, config: Path | None) -> Transport:
@@ -279,6 +283,7 @@ def report(user: str, out: Path, name: str | None, config: Path | None) -> None:
     click.echo(f"Wrote the report to {written.resolve()}")
 
 
+main.add_command(strava)
 for command in BRIDGE_COMMANDS:
     main.add_command(command)
 

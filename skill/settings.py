@@ -18,6 +18,7 @@ from skill.errors import SettingsError
 
 if TYPE_CHECKING:
     from mqtt_bridge.config import BrokerConfig
+    from skill.strava.config import StravaSettings
 
 ENV_CONFIG = "RECOVERY_COACH_CONFIG"
 ENV_SKILL_ID = "RECOVERY_COACH_SKILL_ID"
@@ -83,6 +84,8 @@ class Settings:
     home_timeout_s: float = 5.0
     # Short names for the runners whose runs `recovery-coach import` stores.
     runners: Mapping[str, Runner] = field(default_factory=dict)
+    # Strava import (the `strava:` section); None: no webhook, no `strava` commands.
+    strava: StravaSettings | None = None
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.home_timeout_s <= MAX_HOME_TIMEOUT_S:
@@ -119,6 +122,13 @@ class Settings:
         raise SettingsError(
             f"--user {user!r}: not a runner named under runners: ({names}) "
             f"nor an Alexa user id ({ALEXA_USER_PREFIX}…)"
+        )
+
+    def profile_for(self, user_id: str) -> HeartRateProfile | None:
+        """Return the heart-rate profile configured for an Alexa user, if runners: names them."""
+        return next(
+            (runner.profile() for runner in self.runners.values() if runner.user_id == user_id),
+            None,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -101,6 +101,7 @@ def _from_document(source: YamlSource, env: Mapping[str, str]) -> Settings:
     path = source.path
     where = f"{path}: " if path else ""
     own = {key: value for key, value in document.items() if key not in SHARED_KEYS}
+    strava = own.pop("strava", None)
     try:
         parsed = _SkillFile.model_validate(own)
     except ValidationError as exc:
@@ -124,6 +125,10 @@ def _from_document(source: YamlSource, env: Mapping[str, str]) -> Settings:
     if parsed.home_timeout_s is not None:
         fields["home_timeout_s"] = parsed.home_timeout_s
     fields.update(_home_fields(source, env))
+    if strava is not None:
+        from skill.strava.config_file import parse_strava
+
+        fields["strava"] = parse_strava(strava, env, source)
     try:
         return Settings(**fields)
     except SettingsError as exc:

@@ -16,6 +16,7 @@ from skill.service import SkillService, build_skill, parse_body
 from skill.settings import Settings
 
 if TYPE_CHECKING:
+    from skill.strava.worker import EventWorker
     from skill.verification import RequestVerifier
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def create_app(
     verifier: RequestVerifier | None = None,
     service: SkillService | None = None,
     home: HomeAccess | None = None,
+    strava_worker: EventWorker | None = None,
 ) -> Flask:
     """Build the web app; verifier and service can be injected by code (tests, embedders)."""
     if settings.verify_requests:
@@ -71,6 +73,9 @@ def create_app(
             log.warning("rejected request: %s", exc)
             return _error(str(exc), 400)
 
+    if settings.strava is not None:
+        _add_strava(app, settings, strava_worker)
+
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify({"status": "ok"})
@@ -88,6 +93,30 @@ def create_app(
         return _error("internal error", 500)
 
     return app
+
+
+STRAVA_WORKER = "strava_worker"
+
+
+def _add_strava(app: Flask, settings: Settings, worker: EventWorker | None) -> None:
+    # Imported only when configured: stravalib (and pydantic) are no part of a plain skill.
+    from skill.strava.service import build_worker
+    from skill.strava.store import ConnectionStore
+    from skill.strava.webhook import strava_blueprint
+
+    assert settings.strava is not None
+    worker = worker or build_worker(settings, settings.strava)
+    app.register_blueprint(
+        strava_blueprint(settings.strava, ConnectionStore(settings.database), worker)
+    )
+    app.extensions[STRAVA_WORKER] = worker.start()
+
+
+def stop_background(app: Flask) -> None:
+    """Stop what create_app started besides answering requests (the Strava worker)."""
+    worker = app.extensions.pop(STRAVA_WORKER, None)
+    if worker is not None:
+        worker.stop()
 
 
 def _error(reason: str, status: int) -> tuple[Response, int]:

@@ -23,7 +23,7 @@ from skill.history import History
 from skill.persistence import SQLitePersistenceAdapter
 from skill.run_import import import_activities, remove_activity
 from skill.run_time import spoken_when
-from skill.settings import Settings
+from skill.settings import Runner, Settings
 from skill.speech import spoken_duration
 from skill.web import create_app
 
@@ -184,3 +184,9 @@ def test_the_plan_names_a_recorded_run_the_runner_never_mentioned(
     assert "your 21.1 kilometre run this morning, 1 hour 52" in speech
     # A half marathon distance earns the long-race plan: rest the day after.
     assert response.status_code == 200
+
+
+def test_a_runner_named_in_the_config_is_weighed_by_their_own_heart_rate() -> None:
+    settings = Settings(runners={"alex": Runner(USER_ID, rest_bpm=50, max_bpm=185)})
+    assert settings.profile_for(USER_ID) == HeartRateProfile(rest_bpm=50, max_bpm=185)
+    assert settings.profile_for("amzn1.ask.account.SOMEONE") is None
