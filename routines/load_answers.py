@@ -6,7 +6,7 @@ where a figure is an estimate. A red flag comes first, always.
 
 from __future__ import annotations
 
-from routines.context import DistanceUnit, RunType
+from routines.context import DistanceUnit
 from routines.easy_share import EASY_GOAL, EasyBasis, EasyShare
 from routines.fitness import Fitness, LoadPoint
 from routines.load import LoadMethod
@@ -21,7 +21,7 @@ from routines.readiness import (
 )
 from routines.training import RunRecord
 from routines.week import WeekSummary, WeekTotals
-from routines.words import amount, and_list, cap_amount
+from routines.words import RUN_NAMES, amount, and_list, cap_amount
 
 NO_RUNS = (
     "I don't have any runs from you yet. Tell me about a run, or import one from your watch "
@@ -50,21 +50,6 @@ BASIS_SAYS: dict[EasyBasis, str] = {
     EasyBasis.HEART_RATE: "by heart rate",
     EasyBasis.PACE: "judged by pace",
     EasyBasis.MIXED: "by heart rate and pace",
-}
-RUN_NAMES: dict[RunType, str] = {
-    RunType.EASY: "easy run",
-    RunType.LONG: "long run",
-    RunType.TEMPO: "tempo run",
-    RunType.INTERVALS: "interval session",
-    RunType.TRAIL: "trail run",
-    RunType.RACE: "race",
-    RunType.FIVE_K: "5k",
-    RunType.PARKRUN: "parkrun",
-    RunType.TEN_K: "10k",
-    RunType.TEN_MILER: "ten miler",
-    RunType.HALF_MARATHON: "half marathon",
-    RunType.MARATHON: "marathon",
-    RunType.ULTRA: "ultra",
 }
 
 

@@ -5,6 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from routines.context import RunType
+
+# How each kind of run is named aloud ("your tempo run", "your 10K").
+RUN_NAMES: dict[RunType, str] = {
+    RunType.EASY: "easy run",
+    RunType.LONG: "long run",
+    RunType.TEMPO: "tempo run",
+    RunType.INTERVALS: "interval session",
+    RunType.TRAIL: "trail run",
+    RunType.RACE: "race",
+    RunType.FIVE_K: "5K",
+    RunType.PARKRUN: "parkrun",
+    RunType.TEN_K: "10K",
+    RunType.TEN_MILER: "10 mile race",
+    RunType.HALF_MARATHON: "half marathon",
+    RunType.MARATHON: "marathon",
+    RunType.ULTRA: "ultra",
+}
+
 
 def and_list(items: Sequence[str]) -> str:
     """Join items as spoken: "a", "a and b", "a, b and c"."""

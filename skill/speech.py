@@ -10,6 +10,7 @@ from routines import Knowledge, RecoveryPlan, RunContext, RunRecord, Timing, Tri
 from routines.area_advice import AreaAdvice, Said
 from routines.context import DistanceUnit, RunType
 from routines.plan import TIMING_TITLES, Stage
+from routines.words import RUN_NAMES
 
 WANT_MORE = "Want to hear more?"
 MEANWHILE = "Want tips meanwhile?"
@@ -19,22 +20,6 @@ NEARBY = "What they do say nearby:"
 PROFESSIONAL_TOPICS = frozenset({"pain_relievers", "injury_signs"})
 TIPS_PER_CHUNK = 2
 CARD_TITLE = "Your recovery plan"
-
-RUN_NAMES: dict[RunType, str] = {
-    RunType.EASY: "easy run",
-    RunType.LONG: "long run",
-    RunType.TEMPO: "tempo run",
-    RunType.INTERVALS: "interval session",
-    RunType.TRAIL: "trail run",
-    RunType.RACE: "race",
-    RunType.FIVE_K: "5K",
-    RunType.PARKRUN: "parkrun",
-    RunType.TEN_K: "10K",
-    RunType.TEN_MILER: "10 mile race",
-    RunType.HALF_MARATHON: "half marathon",
-    RunType.MARATHON: "marathon",
-    RunType.ULTRA: "ultra",
-}
 
 # Races whose name already says how far they are, so the distance is not said again.
 NAMED_RACES = frozenset(
