@@ -14,13 +14,7 @@ from routines.load import (
     trimp_from_average,
     trimp_from_samples,
 )
-from routines.training import (
-    MAX_CADENCE,
-    MAX_ELEVATION_M,
-    MAX_HEART_RATE,
-    SOURCES,
-    RunRecord,
-)
+from routines.training import SOURCES, RunRecord, check_recording
 
 # Fewer heart-rate samples than this say too little about the run to weigh it by them.
 MIN_HEART_RATE_SAMPLES = 10
@@ -52,10 +46,7 @@ class Activity:
         check_range("elapsed_s", self.elapsed_s, 0.0, MAX_DURATION_S)
         # RunRecord's ranges, checked here: an activity that cannot become a run is refused
         # where it is read, not inside the write that stores a whole import.
-        check_range("elevation_gain_m", self.elevation_gain_m, 0.0, MAX_ELEVATION_M)
-        check_range("avg_hr", self.avg_hr, 20.0, MAX_HEART_RATE)
-        check_range("max_hr", self.max_hr, 20.0, MAX_HEART_RATE)
-        check_range("cadence_spm", self.cadence_spm, 0.0, MAX_CADENCE)
+        check_recording(self.elevation_gain_m, self.avg_hr, self.max_hr, self.cadence_spm)
         if self.source is None or self.source not in SOURCES:
             raise InvalidContextError(f"source: {self.source!r} is not a known source")
         if not self.source_id:

@@ -31,6 +31,19 @@ WEEKS_OF_HISTORY = 4
 NO_TIME = timedelta(0)
 
 
+def check_recording(
+    elevation_gain_m: float | None,
+    avg_hr: float | None,
+    max_hr: float | None,
+    cadence_spm: float | None,
+) -> None:
+    """Refuse what no device could have recorded of a run (None passes)."""
+    check_range("elevation_gain_m", elevation_gain_m, 0.0, MAX_ELEVATION_M)
+    check_range("avg_hr", avg_hr, 20.0, MAX_HEART_RATE)
+    check_range("max_hr", max_hr, 20.0, MAX_HEART_RATE)
+    check_range("cadence_spm", cadence_spm, 0.0, MAX_CADENCE)
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """A run the runner told us about."""
@@ -85,10 +98,7 @@ class RunRecord:
 
     def _check_recorded(self) -> None:
         """Check what a device or the runner's rating added to the run."""
-        check_range("elevation_gain_m", self.elevation_gain_m, 0.0, MAX_ELEVATION_M)
-        check_range("avg_hr", self.avg_hr, 20.0, MAX_HEART_RATE)
-        check_range("max_hr", self.max_hr, 20.0, MAX_HEART_RATE)
-        check_range("cadence_spm", self.cadence_spm, 0.0, MAX_CADENCE)
+        check_recording(self.elevation_gain_m, self.avg_hr, self.max_hr, self.cadence_spm)
         check_range("load", self.load, 0.0, MAX_LOAD)
         check_range("easy_s", self.easy_s, 0.0, MAX_DURATION_S)
         if self.rpe is not None and not (
