@@ -140,6 +140,9 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         # How long a write waits for another writer's lock before the save fails.
         self._timeout = timeout
         self._ready = False
+        # One thread prepares the file: PRAGMA journal_mode=WAL does not wait for a busy file,
+        # so a second thread preparing while the first already writes got "database is locked".
+        self._preparing = threading.Lock()
         self._versions = ReadVersions()
         self._local = threading.local()
         # Every thread's connection, closed when the adapter goes (threading.local alone keeps
@@ -174,8 +177,10 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             raise error(f"cannot open {self._path}: {exc}") from exc
         try:
             if not self._ready:
-                _prepare(connection)
-                self._ready = True
+                with self._preparing:
+                    if not self._ready:
+                        _prepare(connection)
+                        self._ready = True
             # In WAL mode NORMAL still makes each commit durable against a crash of this
             # process (the WAL is written before COMMIT returns); see bench/changes.md.
             connection.execute("PRAGMA synchronous=NORMAL")

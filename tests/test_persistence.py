@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from skill_support import Session
 from storage_support import log_runs_concurrently, stored_runs
 
 from routines import BodyArea, PainFlag, RunRecord, RunType
-from skill.errors import ConflictError
+from skill.errors import ConflictError, StorageError
 from skill.history import History, SorenessReport
 from skill.persistence import SQLitePersistenceAdapter
 from skill.service import SkillService, build_skill
@@ -191,3 +192,35 @@ def test_logging_a_run_keeps_a_paused_stretch_session(settings: Settings) -> Non
     assert "logged it" in Session(client, user="pauser").say("I ran three miles")
     again = Session(client, user="pauser")
     assert again.say("resume my stretches").startswith("Resuming. Stretch 2 of 6.")
+
+
+def _first_requests(
+    store: SQLitePersistenceAdapter, start: threading.Barrier, writer: int, failures: list[Exception]
+) -> None:
+    start.wait()
+    try:
+        store.read_user("runner")
+        for _ in range(5):
+            store.update_user("runner", lambda a: {**a, str(writer): a.get(str(writer), 0) + 1})
+    except StorageError as exc:
+        failures.append(exc)
+
+
+def test_the_first_requests_to_a_fresh_file_at_once_all_reach_their_data(tmp_path: Path) -> None:
+    """Eight threads' first requests to a new database at once: none is told it can't be read."""
+    failures: list[Exception] = []
+    for trial in range(40):
+        store = SQLitePersistenceAdapter(tmp_path / f"fresh-{trial}.sqlite3")
+        start = threading.Barrier(8)
+        threads = [
+            threading.Thread(target=_first_requests, args=(store, start, i, failures))
+            for i in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if not failures:
+            assert store.read_user("runner") == {str(i): 5 for i in range(8)}
+        store.close()
+    assert not failures, failures[:3]
