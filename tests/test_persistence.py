@@ -195,7 +195,10 @@ def test_logging_a_run_keeps_a_paused_stretch_session(settings: Settings) -> Non
 
 
 def _first_requests(
-    store: SQLitePersistenceAdapter, start: threading.Barrier, writer: int, failures: list[Exception]
+    store: SQLitePersistenceAdapter,
+    start: threading.Barrier,
+    writer: int,
+    failures: list[Exception],
 ) -> None:
     start.wait()
     try:
