@@ -26,11 +26,13 @@ GOAL_OVERALL = 0.97
 GOAL_PER_INTENT = 0.90
 # Where we stand while issue #11 is open: the share of the corpus understood fully right on each
 # path may not fall below what was last measured (rounded down), so no change loses ground.
+# Re-measured when the corpus grew by blind lines for the training intents (#14): on the
+# original 806/636 lines the console stayed at 0.78/0.75; the new lines are harder (0.64-0.67).
 FLOORS = {
-    ("console", "en-US"): 0.78,
-    ("console", "en-GB"): 0.75,
-    ("virtual-alexa", "en-US"): 0.43,
-    ("virtual-alexa", "en-GB"): 0.43,
+    ("console", "en-US"): 0.76,
+    ("console", "en-GB"): 0.73,
+    ("virtual-alexa", "en-US"): 0.42,
+    ("virtual-alexa", "en-GB"): 0.40,
 }
 LOCALES = ("en-US", "en-GB")
 
