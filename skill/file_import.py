@@ -83,11 +83,13 @@ def import_files(
     if not good:
         return [item for item in read if isinstance(item, FileOutcome)]
     merge = import_activities(store, user_id, [activity for _, activity in good], profile)
-    stored = iter(_outcomes(good, merge))
+    stored = iter(_outcomes(good, merge, profile))
     return [item if isinstance(item, FileOutcome) else next(stored) for item in read]
 
 
-def _outcomes(good: Sequence[tuple[Path, Activity]], merge: Merge) -> list[FileOutcome]:
+def _outcomes(
+    good: Sequence[tuple[Path, Activity]], merge: Merge, profile: HeartRateProfile
+) -> list[FileOutcome]:
     added = {(run.source, run.source_id): run for run in merge.added}
     too_old = {(run.source, run.source_id): run for run in merge.too_old}
     seen: set[tuple[str, str]] = set()
@@ -101,19 +103,9 @@ def _outcomes(good: Sequence[tuple[Path, Activity]], merge: Merge) -> list[FileO
         elif key in too_old and key not in seen:
             found.append(FileOutcome(path, Outcome.TOO_OLD, too_old[key]))
         else:
-            found.append(FileOutcome(path, Outcome.ALREADY_STORED, _as_run(activity)))
+            found.append(FileOutcome(path, Outcome.ALREADY_STORED, activity.to_run(profile)))
         seen.add(key)
     return found
-
-
-def _as_run(activity: Activity) -> RunRecord:
-    return RunRecord(
-        at=activity.start,
-        distance_km=round(activity.distance_km, 3),
-        duration_s=round(activity.moving_s),
-        source=activity.source,
-        source_id=activity.source_id,
-    )
 
 
 def _day(at: datetime, timezone: tzinfo | None, now: datetime | None) -> str:
